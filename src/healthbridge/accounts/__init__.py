@@ -1,0 +1,1 @@
+"""Users, roles, country scope and the tokens they sign in with."""

@@ -1,0 +1,1 @@
+"""Countries, their memberships (ASEAN, ASEAN Plus Three) and first-level subdivisions."""

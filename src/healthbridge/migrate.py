@@ -1,0 +1,59 @@
+"""Alembic, driven from Python: ``healthbridge migrate`` and the tests use this.
+
+The migration scripts ship inside the package so that an installed HealthBridge can migrate its
+database without the source tree.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, MetaData, inspect
+
+from healthbridge.db import Base
+
+
+def metadata() -> MetaData:
+    """The metadata of every table, with every domain's models imported."""
+    # Imported for their side effect: registering tables on Base.metadata.
+    from healthbridge.accounts import models as _accounts  # noqa: F401
+    from healthbridge.audit import models as _audit  # noqa: F401
+    from healthbridge.geography import models as _geography  # noqa: F401
+    from healthbridge.organisations import models as _organisations  # noqa: F401
+    from healthbridge.surveillance import models as _surveillance  # noqa: F401
+
+    return Base.metadata
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic configuration that migrates ``engine``'s database."""
+    config = Config()
+    config.set_main_option(
+        "script_location", str(resources.files("healthbridge").joinpath("migrations"))
+    )
+    config.set_main_option("file_template", "%%(year)d-%%(month).2d-%%(day).2d_%%(slug)s")
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (default: the newest)."""
+    command.upgrade(alembic_config(engine), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or ``None`` before the first migration."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        row = connection.exec_driver_sql("SELECT version_num FROM alembic_version").first()
+        return row[0] if row else None
+
+
+def head_revision(engine: Engine) -> str | None:
+    """The newest revision the package ships."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()

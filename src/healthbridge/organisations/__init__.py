@@ -1,0 +1,1 @@
+"""Organisations: the Secretariat, WHO offices, ministries, agencies and partners."""

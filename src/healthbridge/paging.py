@@ -1,0 +1,68 @@
+"""The list convention every list endpoint follows: ``limit``/``offset`` in, a page out.
+
+``GET /api/v1/things?limit=50&offset=100&q=text&sort=-name`` answers
+``{"items": [...], "total": 1234, "limit": 50, "offset": 100}`` and a ``Link`` header with
+``next``/``prev``. Filters are plain query parameters named after the field they filter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from healthbridge.errors import FieldError, Invalid
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What page of a list is wanted, and in which order (``name`` or ``-name``)."""
+
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    sort: str | None = None
+
+
+def paginate(
+    session: Session,
+    query: Select[Any],
+    page: PageRequest,
+    *,
+    sortable: dict[str, Any],
+    default_sort: str,
+) -> tuple[list[Any], int]:
+    """Run ``query`` for one page; ``sortable`` maps public sort keys to columns.
+
+    Raises :class:`Invalid` naming the ``sort`` field when the key is not sortable.
+    """
+    key = page.sort or default_sort
+    descending = key.startswith("-")
+    column = sortable.get(key.lstrip("-"))
+    if column is None:
+        raise Invalid(
+            f"cannot sort by '{key}'",
+            errors=[FieldError("sort", f"one of: {', '.join(sorted(sortable))}, with '-' for descending")],
+        )
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    ordered = query.order_by(column.desc() if descending else column.asc())
+    rows = session.execute(ordered.limit(page.limit).offset(page.offset)).scalars().all()
+    return list(rows), total

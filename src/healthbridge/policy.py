@@ -1,0 +1,189 @@
+"""The one place where HealthBridge decides who may do what. Deny by default.
+
+Every service asks :func:`authorize` (or :func:`visible_countries` for lists) before it reads or
+writes; routes only declare which action they perform. An action missing from :data:`RULES` is
+refused for everyone, so a new capability is invisible until somebody writes its rule.
+
+Data sovereignty (DESIGN.md): records that describe a person (case reports, lab samples, and the
+accounts of a country's officials) stay in their country's scope. Reference data, aggregates and
+what a country chose to share are regional.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from healthbridge.errors import DenialContext, Forbidden
+
+
+class Role(StrEnum):
+    """What a user does in the cooperation system."""
+
+    REGIONAL_ADMIN = "regional_admin"
+    SECRETARIAT = "secretariat"
+    FOCAL_POINT = "focal_point"
+    EOC_OFFICER = "eoc_officer"
+    EPIDEMIOLOGIST = "epidemiologist"
+    LOGISTICS_OFFICER = "logistics_officer"
+    VIEWER = "viewer"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.REGIONAL_ADMIN: "Regional administrator",
+    Role.SECRETARIAT: "ASEAN Secretariat",
+    Role.FOCAL_POINT: "Country focal point",
+    Role.EOC_OFFICER: "EOC officer",
+    Role.EPIDEMIOLOGIST: "Epidemiologist",
+    Role.LOGISTICS_OFFICER: "Logistics officer",
+    Role.VIEWER: "Viewer",
+}
+
+#: Roles that act for the whole region and so have no country.
+REGIONAL_ONLY_ROLES = frozenset({Role.REGIONAL_ADMIN, Role.SECRETARIAT})
+#: Roles that speak for one country and so must have one.
+COUNTRY_ONLY_ROLES = frozenset({Role.FOCAL_POINT})
+
+
+class Scope(StrEnum):
+    """Whose records an action may reach."""
+
+    #: No country limit: reference data, aggregates, shared records.
+    REGION = "region"
+    #: Only records of the principal's own country; a regional principal reaches none.
+    OWN_COUNTRY = "own_country"
+    #: Records of the principal's own country; a regional principal reaches every country.
+    OWN_COUNTRY_OR_REGIONAL = "own_country_or_regional"
+
+
+class Action(StrEnum):
+    """Everything a principal can attempt. Routes declare one; services check it."""
+
+    REFERENCE_READ = "reference:read"
+    ACCOUNT_READ = "account:read"
+    ACCOUNT_MANAGE = "account:manage"
+    AUDIT_READ = "audit:read"
+    OWN_PROFILE = "profile:own"
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[Role]
+    scope: Scope
+    #: Records of this action describe people: reading them is audited, denials too.
+    personal_data: bool = False
+
+
+ALL_ROLES = frozenset(Role)
+
+RULES: dict[Action, Rule] = {
+    Action.REFERENCE_READ: Rule(ALL_ROLES, Scope.REGION),
+    Action.OWN_PROFILE: Rule(ALL_ROLES, Scope.REGION),
+    Action.ACCOUNT_READ: Rule(
+        frozenset({Role.REGIONAL_ADMIN, Role.FOCAL_POINT}),
+        Scope.OWN_COUNTRY_OR_REGIONAL,
+        personal_data=True,
+    ),
+    Action.ACCOUNT_MANAGE: Rule(
+        frozenset({Role.REGIONAL_ADMIN, Role.FOCAL_POINT}),
+        Scope.OWN_COUNTRY_OR_REGIONAL,
+        personal_data=True,
+    ),
+    Action.AUDIT_READ: Rule(frozenset({Role.REGIONAL_ADMIN}), Scope.REGION),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: a signed-in user, a machine client's token, or the operator's CLI."""
+
+    email: str
+    role: Role
+    country: str | None
+    user_id: int | None = None
+    token_id: int | None = None
+    via: str = "token"
+
+    @property
+    def is_regional(self) -> bool:
+        return self.country is None
+
+    @property
+    def actor_label(self) -> str:
+        return f"{self.email} ({self.via})"
+
+
+def operator_principal(name: str = "operator") -> Principal:
+    """The principal of the command line, run by whoever operates the deployment."""
+    return Principal(email=name, role=Role.REGIONAL_ADMIN, country=None, via="cli")
+
+
+def rule_for(action: Action) -> Rule | None:
+    """The rule of ``action``, or ``None`` when none was written (then everything is denied)."""
+    return RULES.get(action)
+
+
+def is_allowed(actor: Principal, action: Action, *, country: str | None = None) -> bool:
+    """Whether ``actor`` may perform ``action`` on a record of ``country`` (None: not scoped)."""
+    rule = RULES.get(action)
+    if rule is None or actor.role not in rule.roles:
+        return False
+    if rule.scope is Scope.REGION or country is None and rule.scope is not Scope.OWN_COUNTRY:
+        return True
+    if rule.scope is Scope.OWN_COUNTRY:
+        return actor.country is not None and actor.country == country
+    return actor.is_regional or actor.country == country
+
+
+def authorize(
+    actor: Principal,
+    action: Action,
+    *,
+    country: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+) -> None:
+    """Raise :class:`Forbidden` unless ``actor`` may perform ``action`` on a record of ``country``."""
+    if is_allowed(actor, action, country=country):
+        return
+    raise Forbidden(
+        _denial_text(actor, action, country),
+        context=DenialContext(
+            action=str(action), object_type=object_type, object_id=object_id, country=country
+        ),
+    )
+
+
+def visible_countries(actor: Principal, action: Action) -> frozenset[str] | None:
+    """Countries whose records a list may show: ``None`` means every country.
+
+    Raises :class:`Forbidden` when the actor may not perform the action at all.
+    """
+    rule = RULES.get(action)
+    if rule is None or actor.role not in rule.roles:
+        authorize(actor, action)
+    assert rule is not None
+    if rule.scope is Scope.REGION:
+        return None
+    if rule.scope is Scope.OWN_COUNTRY_OR_REGIONAL and actor.is_regional:
+        return None
+    return frozenset({actor.country}) if actor.country else frozenset()
+
+
+def is_personal(action: Action) -> bool:
+    """Whether reads under ``action`` touch records about people (and so are audited)."""
+    rule = RULES.get(action)
+    return bool(rule and rule.personal_data)
+
+
+def _denial_text(actor: Principal, action: Action, country: str | None) -> str:
+    rule = RULES.get(action)
+    if rule is None:
+        return f"no policy allows '{action}'"
+    if actor.role not in rule.roles:
+        return f"the role '{actor.role}' may not perform '{action}'"
+    return f"records of {country} are outside the scope of {actor.country or 'the region'}"

@@ -1,0 +1,180 @@
+"""Errors at the HTTP border: RFC 9457 problem+json for the API, pages for the browser.
+
+Nothing the client sends may produce a 500: every error a service raises on purpose, every
+validation failure and every oversized body is a 4xx with a title and a detail that says what to
+change. An unexpected error is a 500 problem that names no internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from healthbridge.errors import HealthBridgeError, Unauthenticated
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+_TITLES = {
+    400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
+    405: "Method not allowed", 409: "Conflict", 413: "Request body too large",
+    415: "Unsupported media type", 422: "Invalid input", 500: "Internal server error",
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    slug: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A problem+json response (RFC 9457)."""
+    title = title or _TITLES.get(status, "Error")
+    body: dict[str, Any] = {
+        "type": f"/problems/{slug or title.lower().replace(' ', '-')}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def wants_html(request: Request) -> bool:
+    """Browser pages get pages; the API (and anything asking for JSON) gets problem+json."""
+    if request.url.path.startswith("/api/") or request.url.path == "/healthz":
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _html_error(request: Request, status: int, title: str, detail: str) -> Response:
+    templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request, "error.html", {"status": status, "title": title, "detail": detail},
+        status_code=status,
+    )
+
+
+async def _on_domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HealthBridgeError)
+    if wants_html(request):
+        if isinstance(exc, Unauthenticated):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        return _html_error(request, exc.status, exc.title, exc.detail)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+    return problem(
+        exc.status, exc.detail, title=exc.title, slug=exc.slug,
+        errors=[e.as_dict() for e in exc.errors] or None, instance=request.url.path,
+        headers=headers,
+    )
+
+
+def _field_of(location: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in location]
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
+        parts = parts[1:] or parts
+    return ".".join(parts)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": _field_of(e.get("loc", ())), "message": e.get("msg", "invalid")}
+        for e in exc.errors()
+    ]
+    fields = ", ".join(sorted({e["field"] for e in errors})) or "the request"
+    detail = f"invalid value for {fields}"
+    if wants_html(request):
+        return _html_error(request, 422, "Invalid input", detail)
+    return problem(422, detail, slug="invalid-input", errors=errors, instance=request.url.path)
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error")
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"nothing at {request.url.path}"
+    if wants_html(request):
+        return _html_error(request, exc.status_code, _TITLES.get(exc.status_code, "Error"), detail)
+    return problem(exc.status_code, detail, instance=request.url.path,
+                   headers=getattr(exc, "headers", None))
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    detail = "an unexpected error occurred; it has been logged"
+    if wants_html(request):
+        return _html_error(request, 500, "Internal server error", detail)
+    return problem(500, detail, instance=request.url.path)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Register the handlers that turn every error into a problem (or an error page)."""
+    app.add_exception_handler(HealthBridgeError, _on_domain_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected)
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """Raised while a streamed body is read; FastAPI passes HTTP exceptions through as they are."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"request body larger than {max_bytes} bytes")
+
+
+class BodySizeLimit:
+    """Refuse request bodies over ``max_bytes`` with 413, declared or streamed (chunked)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None:
+            try:
+                too_large = int(declared) > self.max_bytes
+            except ValueError:
+                await self._reject(scope, receive, send, 400, "invalid Content-Length header")
+                return
+            if too_large:
+                await self._reject(scope, receive, send, 413, self._message())
+                return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    def _message(self) -> str:
+        return f"request body larger than {self.max_bytes} bytes"
+
+    @staticmethod
+    async def _reject(scope: Scope, receive: Receive, send: Send, status: int, detail: str) -> None:
+        await problem(status, detail, instance=scope.get("path"))(scope, receive, send)

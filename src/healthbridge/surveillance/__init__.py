@@ -1,0 +1,1 @@
+"""Notifiable diseases and, with the surveillance issue, case, lab and weekly data."""

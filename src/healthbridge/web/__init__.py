@@ -1,0 +1,1 @@
+"""The browser shell: layout, navigation, sign-in, home and static files."""

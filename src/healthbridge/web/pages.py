@@ -1,0 +1,140 @@
+"""Sign-in, sign-out, the home page, the health check and the vendored static files."""
+
+from __future__ import annotations
+
+import secrets
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy import text
+
+from healthbridge import __version__
+from healthbridge.accounts import service as accounts
+from healthbridge.deps import (
+    SESSION_COOKIE,
+    Allow,
+    Public,
+    SessionDep,
+    SettingsDep,
+    audit_refusal,
+)
+from healthbridge.errors import Unauthenticated
+from healthbridge.policy import Action, Principal
+from healthbridge.settings import Settings
+from healthbridge.web.overview import home_figures
+from healthbridge.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Anyone = Depends(Public())
+SignedIn = Annotated[Principal, Depends(Allow(Action.OWN_PROFILE))]
+LOGIN_CSRF_COOKIE = "hb_login_csrf"
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: ``next`` must never send a user to another site after signing in."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def _secure(request: Request, settings: Settings) -> bool:
+    if settings.cookie_secure is not None:
+        return settings.cookie_secure
+    return request.url.scheme == "https"
+
+
+def _login_page(request: Request, *, next_url: str, error: str | None = None,
+                email: str = "", status_code: int = 200) -> Response:
+    nonce = secrets.token_urlsafe(24)
+    response = render(request, "login.html",
+                      {"next": next_url, "error": error, "email": email, "login_csrf": nonce},
+                      status_code=status_code)
+    response.set_cookie(LOGIN_CSRF_COOKIE, nonce, httponly=True, samesite="strict", path="/login")
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse, dependencies=[Anyone])
+def login_form(request: Request, next: str | None = None) -> Response:
+    return _login_page(request, next_url=_safe_next(next))
+
+
+@router.post("/login", dependencies=[Anyone])
+def login_submit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=1024)],
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not expected or not secrets.compare_digest(expected, csrf_token):
+        return _login_page(request, next_url=_safe_next(next), email=email, status_code=400,
+                           error="Your sign-in form expired. Please try again.")
+    try:
+        token, secret, _user = accounts.login(
+            session=session, email=email, password=password, kind="web",
+            hours=settings.login_token_hours,
+        )
+    except Unauthenticated as failure:
+        # The page is re-rendered rather than the error raised, so audit the refusal here, as the
+        # session dependency does for refusals that leave a route.
+        session.rollback()
+        audit_refusal(request, failure)
+        return _login_page(request, next_url=_safe_next(next), email=email, status_code=401,
+                           error="Wrong e-mail or password.")
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, secret, httponly=True, samesite="lax", secure=_secure(request, settings),
+        max_age=settings.login_token_hours * 3600, path="/",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep, actor: SignedIn) -> Response:
+    accounts.revoke_token(session=session, actor=actor, token_id=request.state.session_token.id)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep, actor: SignedIn) -> Response:
+    user = accounts.get_self(session=session, actor=actor)
+    return render(request, "home.html", {"user": user, "figures": home_figures(session, actor)})
+
+
+@router.get("/healthz", dependencies=[Anyone], include_in_schema=True, tags=["operations"])
+def healthz(session: SessionDep) -> JSONResponse:
+    """Liveness and database reachability, for load balancers and monitoring."""
+    try:
+        session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception:  # noqa: BLE001 - any failure means the database is not usable
+        database = "unreachable"
+    status = 200 if database == "ok" else 503
+    return JSONResponse({"status": "ok" if status == 200 else "degraded",
+                         "database": database, "version": __version__}, status_code=status)
+
+
+def _plotly_js() -> Path:
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+@router.get("/static/vendor/plotly.min.js", dependencies=[Anyone])
+def plotly_js() -> FileResponse:
+    """Plotly's bundle, served from the installed Python package (no CDN)."""
+    return FileResponse(_plotly_js(), media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
+def static_directory() -> str:
+    return str(resources.files("healthbridge").joinpath("static"))
