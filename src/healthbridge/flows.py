@@ -44,7 +44,7 @@ def seed_reference_data(*, session: Session) -> SeedCounts:
 
 
 #: Shared by every demo account; printed by ``healthbridge demo``. Demo databases only.
-DEMO_PASSWORD = "healthbridge-demo"
+DEMO_PASSWORD = "healthbridge-demo"  # noqa: S105 - printed on purpose, demo only
 
 
 @dataclass(frozen=True)
@@ -58,22 +58,65 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount("admin@healthbridge.demo", "Ayu Pratiwi", Role.REGIONAL_ADMIN, None, "ASEC",
-                "Platform administrator"),
-    DemoAccount("secretariat@healthbridge.demo", "Daniel Tan", Role.SECRETARIAT, None, "ASEC",
-                "Senior Officer, Health Division"),
-    DemoAccount("focal.tha@healthbridge.demo", "Somchai Wongsakul", Role.FOCAL_POINT, "THA", "THA-MOPH",
-                "International health focal point"),
-    DemoAccount("epi.tha@healthbridge.demo", "Nattaya Srisuk", Role.EPIDEMIOLOGIST, "THA", "THA-MOPH",
-                "Epidemiologist, Division of Epidemiology"),
-    DemoAccount("eoc.vnm@healthbridge.demo", "Nguyen Thi Lan", Role.EOC_OFFICER, "VNM", "VNM-MOH",
-                "EOC duty officer"),
-    DemoAccount("focal.vnm@healthbridge.demo", "Tran Van Minh", Role.FOCAL_POINT, "VNM", "VNM-MOH",
-                "International health focal point"),
-    DemoAccount("logistics.kor@healthbridge.demo", "Kim Min-jun", Role.LOGISTICS_OFFICER, "KOR",
-                "KOR-KDCA", "Logistics officer"),
-    DemoAccount("viewer.idn@healthbridge.demo", "Siti Rahma", Role.VIEWER, "IDN", "IDN-MOH",
-                "Analyst"),
+    DemoAccount(
+        "admin@healthbridge.demo",
+        "Ayu Pratiwi",
+        Role.REGIONAL_ADMIN,
+        None,
+        "ASEC",
+        "Platform administrator",
+    ),
+    DemoAccount(
+        "secretariat@healthbridge.demo",
+        "Daniel Tan",
+        Role.SECRETARIAT,
+        None,
+        "ASEC",
+        "Senior Officer, Health Division",
+    ),
+    DemoAccount(
+        "focal.tha@healthbridge.demo",
+        "Somchai Wongsakul",
+        Role.FOCAL_POINT,
+        "THA",
+        "THA-MOPH",
+        "International health focal point",
+    ),
+    DemoAccount(
+        "epi.tha@healthbridge.demo",
+        "Nattaya Srisuk",
+        Role.EPIDEMIOLOGIST,
+        "THA",
+        "THA-MOPH",
+        "Epidemiologist, Division of Epidemiology",
+    ),
+    DemoAccount(
+        "eoc.vnm@healthbridge.demo",
+        "Nguyen Thi Lan",
+        Role.EOC_OFFICER,
+        "VNM",
+        "VNM-MOH",
+        "EOC duty officer",
+    ),
+    DemoAccount(
+        "focal.vnm@healthbridge.demo",
+        "Tran Van Minh",
+        Role.FOCAL_POINT,
+        "VNM",
+        "VNM-MOH",
+        "International health focal point",
+    ),
+    DemoAccount(
+        "logistics.kor@healthbridge.demo",
+        "Kim Min-jun",
+        Role.LOGISTICS_OFFICER,
+        "KOR",
+        "KOR-KDCA",
+        "Logistics officer",
+    ),
+    DemoAccount(
+        "viewer.idn@healthbridge.demo", "Siti Rahma", Role.VIEWER, "IDN", "IDN-MOH", "Analyst"
+    ),
 )
 
 
@@ -88,8 +131,12 @@ def load_demo(*, session: Session, actor: Principal | None = None) -> list[DemoA
             session=session,
             actor=actor,
             user_in=UserCreate(
-                email=account.email, full_name=account.full_name, title=account.title,
-                role=account.role, country=account.country, organisation=account.organisation,
+                email=account.email,
+                full_name=account.full_name,
+                title=account.title,
+                role=account.role,
+                country=account.country,
+                organisation=account.organisation,
                 password=DEMO_PASSWORD,
             ),
         )

@@ -60,7 +60,11 @@ def paginate(
     if column is None:
         raise Invalid(
             f"cannot sort by '{key}'",
-            errors=[FieldError("sort", f"one of: {', '.join(sorted(sortable))}, with '-' for descending")],
+            errors=[
+                FieldError(
+                    "sort", f"one of: {', '.join(sorted(sortable))}, with '-' for descending"
+                )
+            ],
         )
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     ordered = query.order_by(column.desc() if descending else column.asc())

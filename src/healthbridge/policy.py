@@ -132,7 +132,7 @@ def is_allowed(actor: Principal, action: Action, *, country: str | None = None) 
     rule = RULES.get(action)
     if rule is None or actor.role not in rule.roles:
         return False
-    if rule.scope is Scope.REGION or country is None and rule.scope is not Scope.OWN_COUNTRY:
+    if rule.scope is Scope.REGION or (country is None and rule.scope is not Scope.OWN_COUNTRY):
         return True
     if rule.scope is Scope.OWN_COUNTRY:
         return actor.country is not None and actor.country == country
@@ -147,7 +147,7 @@ def authorize(
     object_type: str | None = None,
     object_id: str | None = None,
 ) -> None:
-    """Raise :class:`Forbidden` unless ``actor`` may perform ``action`` on a record of ``country``."""
+    """Raise :class:`Forbidden` unless ``actor`` may do ``action`` on a record of ``country``."""
     if is_allowed(actor, action, country=country):
         return
     raise Forbidden(

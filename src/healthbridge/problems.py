@@ -23,9 +23,16 @@ log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 _TITLES = {
-    400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed", 409: "Conflict", 413: "Request body too large",
-    415: "Unsupported media type", 422: "Invalid input", 500: "Internal server error",
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    500: "Internal server error",
 }
 
 
@@ -64,7 +71,9 @@ def wants_html(request: Request) -> bool:
 def _html_error(request: Request, status: int, title: str, detail: str) -> Response:
     templates = request.app.state.templates
     return templates.TemplateResponse(
-        request, "error.html", {"status": status, "title": title, "detail": detail},
+        request,
+        "error.html",
+        {"status": status, "title": title, "detail": detail},
         status_code=status,
     )
 
@@ -78,8 +87,12 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
         return _html_error(request, exc.status, exc.title, exc.detail)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
     return problem(
-        exc.status, exc.detail, title=exc.title, slug=exc.slug,
-        errors=[e.as_dict() for e in exc.errors] or None, instance=request.url.path,
+        exc.status,
+        exc.detail,
+        title=exc.title,
+        slug=exc.slug,
+        errors=[e.as_dict() for e in exc.errors] or None,
+        instance=request.url.path,
         headers=headers,
     )
 
@@ -111,8 +124,9 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
         detail = f"nothing at {request.url.path}"
     if wants_html(request):
         return _html_error(request, exc.status_code, _TITLES.get(exc.status_code, "Error"), detail)
-    return problem(exc.status_code, detail, instance=request.url.path,
-                   headers=getattr(exc, "headers", None))
+    return problem(
+        exc.status_code, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
+    )
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:

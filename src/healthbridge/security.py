@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()
 
 #: Every token HealthBridge issues starts with this, so leaked tokens are easy to grep for.
-TOKEN_PREFIX = "hb_"
+TOKEN_PREFIX = "hb_"  # noqa: S105 - a prefix, not a secret
 _TOKEN_BYTES = 32
 MIN_PASSWORD_LENGTH = 10
 

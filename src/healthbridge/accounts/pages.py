@@ -28,13 +28,13 @@ def users_page(
 ) -> Response:
     rows, total = service.list_users(session=session, actor=actor, page=page, q=q)
     template = "accounts/_users_table.html" if is_htmx(request) else "accounts/users.html"
-    return render(request, template,
-                  {"users": rows, "total": total, "q": q or "", "page": page})
+    return render(request, template, {"users": rows, "total": total, "q": q or "", "page": page})
 
 
 @router.get("/profile", response_class=HTMLResponse)
 def profile_page(request: Request, session: SessionDep, actor: Self) -> Response:
     user = service.get_self(session=session, actor=actor)
-    tokens, _total = service.list_tokens(session=session, actor=actor, user=user,
-                                         page=PageRequest(limit=100))
+    tokens, _total = service.list_tokens(
+        session=session, actor=actor, user=user, page=PageRequest(limit=100)
+    )
     return render(request, "accounts/profile.html", {"user": user, "tokens": tokens})

@@ -45,7 +45,10 @@ def sign_in(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> AccessToken:
     token, secret, _user = service.login(
-        session=session, email=form.username, password=form.password, kind="login",
+        session=session,
+        email=form.username,
+        password=form.password,
+        kind="login",
         hours=settings.login_token_hours,
     )
     assert token.expires_at is not None
@@ -66,7 +69,8 @@ def _me(session: SessionDep, actor: Principal) -> Me:
     user = service.get_self(session=session, actor=actor)
     country = (
         geography.get_country(session=session, actor=actor, code=user.country_code)
-        if user.country_code else None
+        if user.country_code
+        else None
     )
     return Me(
         **UserRead.model_validate(user).model_dump(),
@@ -83,8 +87,13 @@ def me(session: SessionDep, actor: Self) -> Me:
 @router.post("/me/password", status_code=204, tags=["me"], summary="Change my password")
 def change_password(session: SessionDep, actor: Self, body: PasswordChange) -> None:
     user = service.get_self(session=session, actor=actor)
-    service.set_password(session=session, actor=actor, user=user,
-                         new_password=body.new_password, current_password=body.current_password)
+    service.set_password(
+        session=session,
+        actor=actor,
+        user=user,
+        new_password=body.new_password,
+        current_password=body.current_password,
+    )
 
 
 @router.get("/me/tokens", response_model=TokenPage, tags=["me"], summary="My tokens")
@@ -92,22 +101,31 @@ def my_tokens(
     session: SessionDep, actor: Self, page: PageDep, include_revoked: bool = False
 ) -> TokenPage:
     user = service.get_self(session=session, actor=actor)
-    rows, total = service.list_tokens(session=session, actor=actor, user=user, page=page,
-                                      include_revoked=include_revoked)
+    rows, total = service.list_tokens(
+        session=session, actor=actor, user=user, page=page, include_revoked=include_revoked
+    )
     return TokenPage(items=rows, total=total, limit=page.limit, offset=page.offset)
 
 
-@router.post("/me/tokens", response_model=TokenIssued, status_code=201, tags=["me"],
-             summary="Create a long-lived API token for a machine client")
+@router.post(
+    "/me/tokens",
+    response_model=TokenIssued,
+    status_code=201,
+    tags=["me"],
+    summary="Create a long-lived API token for a machine client",
+)
 def create_my_token(session: SessionDep, actor: Self, body: TokenCreate) -> TokenIssued:
     user = service.get_self(session=session, actor=actor)
-    token, secret = service.create_api_token(session=session, actor=actor, user=user,
-                                             token_in=body)
+    token, secret = service.create_api_token(session=session, actor=actor, user=user, token_in=body)
     return TokenIssued(**TokenRead.model_validate(token).model_dump(), token=secret)
 
 
-@router.delete("/me/tokens/{token_id}", response_model=TokenRead, tags=["me"],
-               summary="Revoke one of my tokens")
+@router.delete(
+    "/me/tokens/{token_id}",
+    response_model=TokenRead,
+    tags=["me"],
+    summary="Revoke one of my tokens",
+)
 def revoke_my_token(session: SessionDep, actor: Self, token_id: int) -> TokenRead:
     service.require_own_token(session=session, actor=actor, token_id=token_id)
     return TokenRead.model_validate(
@@ -125,25 +143,34 @@ def list_users(
     active: bool | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> UserPage:
-    rows, total = service.list_users(session=session, actor=actor, page=page, country=country,
-                                     role=role, active=active, q=q)
+    rows, total = service.list_users(
+        session=session, actor=actor, page=page, country=country, role=role, active=active, q=q
+    )
     return UserPage(items=rows, total=total, limit=page.limit, offset=page.offset)
 
 
-@router.post("/users", response_model=UserRead, status_code=201, tags=["accounts"],
-             summary="Create an account")
+@router.post(
+    "/users",
+    response_model=UserRead,
+    status_code=201,
+    tags=["accounts"],
+    summary="Create an account",
+)
 def create_user(session: SessionDep, actor: AccountManager, body: UserCreate) -> UserRead:
     return UserRead.model_validate(service.create_user(session=session, actor=actor, user_in=body))
 
 
-@router.get("/users/{user_id}", response_model=UserRead, tags=["accounts"],
-            summary="One account")
+@router.get("/users/{user_id}", response_model=UserRead, tags=["accounts"], summary="One account")
 def get_user(session: SessionDep, actor: AccountReader, user_id: int) -> UserRead:
     return UserRead.model_validate(service.get_user(session=session, actor=actor, user_id=user_id))
 
 
-@router.patch("/users/{user_id}", response_model=UserRead, tags=["accounts"],
-              summary="Change an account (name, title, role, active)")
+@router.patch(
+    "/users/{user_id}",
+    response_model=UserRead,
+    tags=["accounts"],
+    summary="Change an account (name, title, role, active)",
+)
 def update_user(
     session: SessionDep, actor: AccountManager, user_id: int, body: UserUpdate
 ) -> UserRead:

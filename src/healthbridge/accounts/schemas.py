@@ -102,7 +102,7 @@ class AccessToken(BaseModel):
     """The answer of a login (OAuth 2 password grant, RFC 6749 section 4.3)."""
 
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth 2 token type, not a secret
     expires_at: dt.datetime
 
 

@@ -15,7 +15,15 @@ from healthbridge.accounts.models import ApiToken, User
 from healthbridge.accounts.schemas import TokenCreate, UserCreate, UserUpdate
 from healthbridge.audit import service as audit
 from healthbridge.db import utcnow
-from healthbridge.errors import Conflict, DenialContext, FieldError, Forbidden, Invalid, NotFound, Unauthenticated
+from healthbridge.errors import (
+    Conflict,
+    DenialContext,
+    FieldError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unauthenticated,
+)
 from healthbridge.geography import service as geography
 from healthbridge.organisations import service as organisations
 from healthbridge.paging import PageRequest, paginate
@@ -93,8 +101,13 @@ def create_user(*, session: Session, actor: Principal, user_in: UserCreate) -> U
     session.add(user)
     session.flush()
     audit.record(
-        session=session, actor=actor, action="user.create", object_type="user",
-        object_id=user.id, country=country, detail={"email": user.email, "role": user.role},
+        session=session,
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
+        country=country,
+        detail={"email": user.email, "role": user.role},
     )
     return user
 
@@ -131,14 +144,24 @@ def list_users(
             or_(User.email.ilike(pattern, escape="\\"), User.full_name.ilike(pattern, escape="\\"))
         )
     users, total = paginate(
-        session, query, page,
-        sortable={"email": User.email, "name": User.full_name, "created": User.created_at,
-                  "id": User.id},
+        session,
+        query,
+        page,
+        sortable={
+            "email": User.email,
+            "name": User.full_name,
+            "created": User.created_at,
+            "id": User.id,
+        },
         default_sort="email",
     )
     audit.record(
-        session=session, actor=actor, action="user.list", object_type="user",
-        country=country, detail={"returned": len(users), "total": total},
+        session=session,
+        actor=actor,
+        action="user.list",
+        object_type="user",
+        country=country,
+        detail={"returned": len(users), "total": total},
     )
     return users, total
 
@@ -149,10 +172,21 @@ def get_user(*, session: Session, actor: Principal, user_id: int) -> User:
     if user is None:
         authorize(actor, Action.ACCOUNT_READ, object_type="user", object_id=str(user_id))
         raise NotFound(f"no user with id {user_id}")
-    authorize(actor, Action.ACCOUNT_READ, country=user.country_code, object_type="user",
-              object_id=str(user_id))
-    audit.record(session=session, actor=actor, action="user.read", object_type="user",
-                 object_id=user.id, country=user.country_code)
+    authorize(
+        actor,
+        Action.ACCOUNT_READ,
+        country=user.country_code,
+        object_type="user",
+        object_id=str(user_id),
+    )
+    audit.record(
+        session=session,
+        actor=actor,
+        action="user.read",
+        object_type="user",
+        object_id=user.id,
+        country=user.country_code,
+    )
     return user
 
 
@@ -164,8 +198,13 @@ def find_user_by_email(*, session: Session, email: str) -> User | None:
 def update_user(*, session: Session, actor: Principal, user_id: int, changes: UserUpdate) -> User:
     """Change name, title, role or active state of an account."""
     user = get_user(session=session, actor=actor, user_id=user_id)
-    authorize(actor, Action.ACCOUNT_MANAGE, country=user.country_code, object_type="user",
-              object_id=str(user_id))
+    authorize(
+        actor,
+        Action.ACCOUNT_MANAGE,
+        country=user.country_code,
+        object_type="user",
+        object_id=str(user_id),
+    )
     values = changes.model_dump(exclude_unset=True)
     if "role" in values and values["role"] is not None:
         role = Role(values["role"])
@@ -174,43 +213,69 @@ def update_user(*, session: Session, actor: Principal, user_id: int, changes: Us
         _check_role_scope(role, user.country_code)
         values["role"] = role.value
     if values.get("is_active") is False and user.id == actor.user_id:
-        raise Invalid("you cannot disable your own account",
-                      errors=[FieldError("is_active", "cannot disable yourself")])
+        raise Invalid(
+            "you cannot disable your own account",
+            errors=[FieldError("is_active", "cannot disable yourself")],
+        )
     for field, value in values.items():
         if value is not None or field == "title":
             setattr(user, field, value)
     if values.get("is_active") is False:
         _revoke_all(session=session, user=user)
     session.flush()
-    audit.record(session=session, actor=actor, action="user.update", object_type="user",
-                 object_id=user.id, country=user.country_code,
-                 detail={k: str(v) for k, v in values.items()})
+    audit.record(
+        session=session,
+        actor=actor,
+        action="user.update",
+        object_type="user",
+        object_id=user.id,
+        country=user.country_code,
+        detail={k: str(v) for k, v in values.items()},
+    )
     return user
 
 
 def disable_user(*, session: Session, actor: Principal, user_id: int) -> User:
     """Disable an account and revoke its tokens. Idempotent."""
-    return update_user(session=session, actor=actor, user_id=user_id,
-                       changes=UserUpdate(is_active=False))
+    return update_user(
+        session=session, actor=actor, user_id=user_id, changes=UserUpdate(is_active=False)
+    )
 
 
 def set_password(
-    *, session: Session, actor: Principal, user: User, new_password: str,
+    *,
+    session: Session,
+    actor: Principal,
+    user: User,
+    new_password: str,
     current_password: str | None = None,
 ) -> None:
     """Change a password: one's own (with the current one) or, for an administrator, anyone's."""
     if actor.user_id == user.id and current_password is not None:
         if not verify_password(user.password_hash, current_password):
-            raise Invalid("the current password is wrong",
-                          errors=[FieldError("current_password", "wrong password")])
+            raise Invalid(
+                "the current password is wrong",
+                errors=[FieldError("current_password", "wrong password")],
+            )
     else:
-        authorize(actor, Action.ACCOUNT_MANAGE, country=user.country_code, object_type="user",
-                  object_id=str(user.id))
+        authorize(
+            actor,
+            Action.ACCOUNT_MANAGE,
+            country=user.country_code,
+            object_type="user",
+            object_id=str(user.id),
+        )
     user.password_hash = hash_password(new_password)
     _revoke_all(session=session, user=user, keep_token_id=actor.token_id)
     session.flush()
-    audit.record(session=session, actor=actor, action="user.password", object_type="user",
-                 object_id=user.id, country=user.country_code)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="user.password",
+        object_type="user",
+        object_id=user.id,
+        country=user.country_code,
+    )
 
 
 def authenticate(*, session: Session, email: str, password: str) -> User:
@@ -247,25 +312,37 @@ def issue_token(
         raise Invalid(f"unknown token kind '{kind}'", errors=[FieldError("kind", "unknown")])
     secret = new_token()
     token = ApiToken(
-        user_id=user.id, kind=kind, name=name, token_digest=token_digest(secret),
-        hint=secret[:8], expires_at=expires_at,
+        user_id=user.id,
+        kind=kind,
+        name=name,
+        token_digest=token_digest(secret),
+        hint=secret[:8],
+        expires_at=expires_at,
     )
     session.add(token)
     session.flush()
     audit.record(
-        session=session, actor=actor or principal_of(user, token=token, via=kind),
-        action=f"token.issue.{kind}", object_type="token", object_id=token.id,
-        country=user.country_code, detail={"user_id": user.id, "name": name},
+        session=session,
+        actor=actor or principal_of(user, token=token, via=kind),
+        action=f"token.issue.{kind}",
+        object_type="token",
+        object_id=token.id,
+        country=user.country_code,
+        detail={"user_id": user.id, "name": name},
     )
     return token, secret
 
 
-def login(*, session: Session, email: str, password: str, kind: str, hours: int) -> tuple[
-        ApiToken, str, User]:
+def login(
+    *, session: Session, email: str, password: str, kind: str, hours: int
+) -> tuple[ApiToken, str, User]:
     """Check credentials and issue a short-lived token of ``kind`` (``login`` or ``web``)."""
     user = authenticate(session=session, email=email, password=password)
     token, secret = issue_token(
-        session=session, user=user, kind=kind, name=f"{kind} session",
+        session=session,
+        user=user,
+        kind=kind,
+        name=f"{kind} session",
         expires_at=utcnow() + dt.timedelta(hours=hours),
     )
     return token, secret, user
@@ -276,17 +353,26 @@ def create_api_token(
 ) -> tuple[ApiToken, str]:
     """A long-lived token for a machine client acting as ``user``."""
     if actor.user_id != user.id:
-        authorize(actor, Action.ACCOUNT_MANAGE, country=user.country_code, object_type="user",
-                  object_id=str(user.id))
+        authorize(
+            actor,
+            Action.ACCOUNT_MANAGE,
+            country=user.country_code,
+            object_type="user",
+            object_id=str(user.id),
+        )
     if not user.is_active:
         raise Invalid(f"{user.email} is disabled", errors=[FieldError("user", "disabled")])
-    expires = (utcnow() + dt.timedelta(days=token_in.expires_in_days)
-               if token_in.expires_in_days else None)
-    return issue_token(session=session, user=user, kind="api", name=token_in.name,
-                       expires_at=expires, actor=actor)
+    expires = (
+        utcnow() + dt.timedelta(days=token_in.expires_in_days) if token_in.expires_in_days else None
+    )
+    return issue_token(
+        session=session, user=user, kind="api", name=token_in.name, expires_at=expires, actor=actor
+    )
 
 
-def resolve_token(*, session: Session, secret: str, via: str = "token") -> tuple[Principal, ApiToken]:
+def resolve_token(
+    *, session: Session, secret: str, via: str = "token"
+) -> tuple[Principal, ApiToken]:
     """The principal a bearer secret stands for; :class:`Unauthenticated` for anything else."""
     if not looks_like_token(secret):
         raise Unauthenticated("malformed token: expected 'hb_' followed by the token's characters")
@@ -306,18 +392,32 @@ def resolve_token(*, session: Session, secret: str, via: str = "token") -> tuple
 
 
 def list_tokens(
-    *, session: Session, actor: Principal, user: User, page: PageRequest, include_revoked: bool = False
+    *,
+    session: Session,
+    actor: Principal,
+    user: User,
+    page: PageRequest,
+    include_revoked: bool = False,
 ) -> tuple[list[ApiToken], int]:
     """Tokens of ``user`` (one's own, or for an administrator, anyone's)."""
     if actor.user_id != user.id:
-        authorize(actor, Action.ACCOUNT_READ, country=user.country_code, object_type="user",
-                  object_id=str(user.id))
+        authorize(
+            actor,
+            Action.ACCOUNT_READ,
+            country=user.country_code,
+            object_type="user",
+            object_id=str(user.id),
+        )
     query = select(ApiToken).where(ApiToken.user_id == user.id)
     if not include_revoked:
         query = query.where(ApiToken.revoked_at.is_(None))
-    return paginate(session, query, page,
-                    sortable={"created": ApiToken.created_at, "id": ApiToken.id},
-                    default_sort="-id")
+    return paginate(
+        session,
+        query,
+        page,
+        sortable={"created": ApiToken.created_at, "id": ApiToken.id},
+        default_sort="-id",
+    )
 
 
 def revoke_token(*, session: Session, actor: Principal, token_id: int) -> ApiToken:
@@ -326,12 +426,23 @@ def revoke_token(*, session: Session, actor: Principal, token_id: int) -> ApiTok
     if token is None:
         raise NotFound(f"no token with id {token_id}")
     if actor.user_id != token.user_id:
-        authorize(actor, Action.ACCOUNT_MANAGE, country=token.user.country_code,
-                  object_type="token", object_id=str(token_id))
+        authorize(
+            actor,
+            Action.ACCOUNT_MANAGE,
+            country=token.user.country_code,
+            object_type="token",
+            object_id=str(token_id),
+        )
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        audit.record(session=session, actor=actor, action="token.revoke", object_type="token",
-                     object_id=token.id, country=token.user.country_code)
+        audit.record(
+            session=session,
+            actor=actor,
+            action="token.revoke",
+            object_type="token",
+            object_id=token.id,
+            country=token.user.country_code,
+        )
     return token
 
 

@@ -24,9 +24,12 @@ def audit_page(
     page: PageDep,
     outcome: Annotated[str | None, Query(pattern="^(ok|denied)?$")] = None,
 ) -> Response:
-    rows, total = service.list_entries(session=session, actor=actor, outcome=outcome or None,
-                                       limit=page.limit, offset=page.offset)
+    rows, total = service.list_entries(
+        session=session, actor=actor, outcome=outcome or None, limit=page.limit, offset=page.offset
+    )
     chain = service.verify_chain(session=session, actor=actor)
-    return render(request, "audit/entries.html",
-                  {"entries": rows, "total": total, "page": page, "chain": chain,
-                   "outcome": outcome or ""})
+    return render(
+        request,
+        "audit/entries.html",
+        {"entries": rows, "total": total, "page": page, "chain": chain, "outcome": outcome or ""},
+    )

@@ -25,8 +25,13 @@ def list_audit(
     country: Annotated[str | None, Query(max_length=3)] = None,
 ) -> AuditPage:
     rows, total = service.list_entries(
-        session=session, actor=actor, action=action, outcome=outcome, country=country,
-        limit=page.limit, offset=page.offset,
+        session=session,
+        actor=actor,
+        action=action,
+        outcome=outcome,
+        country=country,
+        limit=page.limit,
+        offset=page.offset,
     )
     return AuditPage(items=rows, total=total, limit=page.limit, offset=page.offset)
 
@@ -34,5 +39,9 @@ def list_audit(
 @router.get("/audit/verify", response_model=ChainRead, summary="Check the hash chain")
 def verify_audit(session: SessionDep, actor: Auditor) -> ChainRead:
     report = service.verify_chain(session=session, actor=actor)
-    return ChainRead(intact=report.intact, checked=report.checked,
-                     first_broken_id=report.first_broken_id, reason=report.reason)
+    return ChainRead(
+        intact=report.intact,
+        checked=report.checked,
+        first_broken_id=report.first_broken_id,
+        reason=report.reason,
+    )

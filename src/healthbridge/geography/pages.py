@@ -25,11 +25,13 @@ def countries_page(
     q: Annotated[str | None, Query(max_length=100)] = None,
     group: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
-    rows, total = service.list_countries(session=session, actor=actor, q=q, group=group or None,
-                                         page=PageRequest(limit=MAX_LIMIT))
+    rows, total = service.list_countries(
+        session=session, actor=actor, q=q, group=group or None, page=PageRequest(limit=MAX_LIMIT)
+    )
     template = "reference/_countries_table.html" if is_htmx(request) else "reference/countries.html"
-    return render(request, template,
-                  {"countries": rows, "total": total, "q": q or "", "group": group or ""})
+    return render(
+        request, template, {"countries": rows, "total": total, "q": q or "", "group": group or ""}
+    )
 
 
 @router.get("/countries/{code}", response_class=HTMLResponse)
@@ -42,9 +44,16 @@ def country_page(
 ) -> Response:
     country = service.get_country(session=session, actor=actor, code=code)
     subdivisions, total = service.list_subdivisions(
-        session=session, actor=actor, country=country.code, q=q, page=PageRequest(limit=MAX_LIMIT))
+        session=session, actor=actor, country=country.code, q=q, page=PageRequest(limit=MAX_LIMIT)
+    )
     if is_htmx(request):
-        return render(request, "reference/_subdivisions_table.html",
-                      {"subdivisions": subdivisions, "total": total})
-    return render(request, "reference/country.html",
-                  {"country": country, "subdivisions": subdivisions, "total": total, "q": q or ""})
+        return render(
+            request,
+            "reference/_subdivisions_table.html",
+            {"subdivisions": subdivisions, "total": total},
+        )
+    return render(
+        request,
+        "reference/country.html",
+        {"country": country, "subdivisions": subdivisions, "total": total, "q": q or ""},
+    )

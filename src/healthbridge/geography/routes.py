@@ -8,7 +8,12 @@ from fastapi import APIRouter, Depends, Query
 
 from healthbridge.deps import Allow, PageDep, SessionDep
 from healthbridge.geography import service
-from healthbridge.geography.schemas import CountryPage, CountryRead, SubdivisionPage, SubdivisionRead
+from healthbridge.geography.schemas import (
+    CountryPage,
+    CountryRead,
+    SubdivisionPage,
+    SubdivisionRead,
+)
 from healthbridge.policy import Action, Principal
 
 router = APIRouter(tags=["reference data"])

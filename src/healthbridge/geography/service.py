@@ -69,7 +69,9 @@ def require_country(*, session: Session, code: str | None, field: str = "country
     if session.get(Country, normalised) is None:
         raise Invalid(
             f"unknown country code '{code}'",
-            errors=[FieldError(field, f"'{code}' is not one of the served countries' alpha-3 codes")],
+            errors=[
+                FieldError(field, f"'{code}' is not one of the served countries' alpha-3 codes")
+            ],
         )
     return normalised
 
@@ -91,12 +93,16 @@ def list_subdivisions(
     authorize(actor, Action.REFERENCE_READ)
     query = select(Subdivision)
     if country:
-        query = query.where(Subdivision.country_code == get_country(
-            session=session, actor=actor, code=country).code)
+        query = query.where(
+            Subdivision.country_code == get_country(session=session, actor=actor, code=country).code
+        )
     if q:
         pattern = _like(q)
         query = query.where(
-            or_(Subdivision.name.ilike(pattern, escape="\\"), Subdivision.code.ilike(pattern, escape="\\"))
+            or_(
+                Subdivision.name.ilike(pattern, escape="\\"),
+                Subdivision.code.ilike(pattern, escape="\\"),
+            )
         )
     return paginate(
         session,
@@ -120,16 +126,30 @@ def load_countries(*, session: Session, records: Sequence[dict[str, Any]]) -> in
     """Insert or update countries and their memberships from reference records. Idempotent."""
     for record in records:
         country = session.get(Country, record["code"]) or Country(code=record["code"])
-        for field in ("alpha2", "numeric", "name_en", "official_name_en", "names", "local_names",
-                      "capital", "timezone", "uses_mmwr_weeks"):
+        for field in (
+            "alpha2",
+            "numeric",
+            "name_en",
+            "official_name_en",
+            "names",
+            "local_names",
+            "capital",
+            "timezone",
+            "uses_mmwr_weeks",
+        ):
             setattr(country, field, record[field])
         session.add(country)
         session.flush()
-        existing = {m.group_code: m for m in session.scalars(
-            select(Membership).where(Membership.country_code == country.code))}
+        existing = {
+            m.group_code: m
+            for m in session.scalars(
+                select(Membership).where(Membership.country_code == country.code)
+            )
+        }
         for item in record["memberships"]:
             membership = existing.pop(item["group"], None) or Membership(
-                country_code=country.code, group_code=item["group"])
+                country_code=country.code, group_code=item["group"]
+            )
             membership.role = item["role"]
             membership.since = dt.date.fromisoformat(item["since"])
             membership.until = dt.date.fromisoformat(item["until"]) if item.get("until") else None

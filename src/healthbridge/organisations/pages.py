@@ -24,8 +24,12 @@ def organisations_page(
     actor: Reader,
     q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
-    rows, total = service.list_organisations(session=session, actor=actor, q=q,
-                                             page=PageRequest(limit=MAX_LIMIT))
-    template = ("reference/_organisations_table.html" if is_htmx(request)
-                else "reference/organisations.html")
+    rows, total = service.list_organisations(
+        session=session, actor=actor, q=q, page=PageRequest(limit=MAX_LIMIT)
+    )
+    template = (
+        "reference/_organisations_table.html"
+        if is_htmx(request)
+        else "reference/organisations.html"
+    )
     return render(request, template, {"organisations": rows, "total": total, "q": q or ""})

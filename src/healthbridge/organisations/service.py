@@ -45,7 +45,11 @@ def list_organisations(
         session,
         query,
         page,
-        sortable={"code": Organisation.code, "name": Organisation.name_en, "kind": Organisation.kind},
+        sortable={
+            "code": Organisation.code,
+            "name": Organisation.name_en,
+            "kind": Organisation.kind,
+        },
         default_sort="name",
     )
 
@@ -71,7 +75,11 @@ def load_organisations(*, session: Session, records: Sequence[dict[str, Any]]) -
         if record.get("parent") and record["parent"] in by_code:
             load(record["parent"])
         organisation = session.get(Organisation, code) or Organisation(code=code)
-        values = {**record, "country_code": record.get("country"), "parent_code": record.get("parent")}
+        values = {
+            **record,
+            "country_code": record.get("country"),
+            "parent_code": record.get("parent"),
+        }
         for field in FIELDS:
             setattr(organisation, field, values.get(field))
         session.add(organisation)
@@ -83,11 +91,15 @@ def load_organisations(*, session: Session, records: Sequence[dict[str, Any]]) -
     return len(records)
 
 
-def require_organisation(*, session: Session, code: str | None, field: str = "organisation") -> str | None:
+def require_organisation(
+    *, session: Session, code: str | None, field: str = "organisation"
+) -> str | None:
     """Validate an organisation code given as input; returns it normalised."""
     if code is None:
         return None
     if session.get(Organisation, code.strip().upper()) is None:
-        raise Invalid(f"unknown organisation '{code}'",
-                      errors=[FieldError(field, f"'{code}' is not a known organisation code")])
+        raise Invalid(
+            f"unknown organisation '{code}'",
+            errors=[FieldError(field, f"'{code}' is not a known organisation code")],
+        )
     return code.strip().upper()

@@ -24,7 +24,8 @@ def diseases_page(
     actor: Reader,
     q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
-    rows, total = service.list_diseases(session=session, actor=actor, q=q,
-                                        page=PageRequest(limit=MAX_LIMIT))
+    rows, total = service.list_diseases(
+        session=session, actor=actor, q=q, page=PageRequest(limit=MAX_LIMIT)
+    )
     template = "reference/_diseases_table.html" if is_htmx(request) else "reference/diseases.html"
     return render(request, template, {"diseases": rows, "total": total, "q": q or ""})

@@ -64,7 +64,9 @@ def get_disease(*, session: Session, actor: Principal, code: str) -> Disease:
 def require_disease(*, session: Session, code: str, field: str = "disease") -> str:
     """Validate a disease code given as input."""
     if session.get(Disease, code.lower()) is None:
-        raise Invalid(f"unknown disease '{code}'", errors=[FieldError(field, f"unknown disease '{code}'")])
+        raise Invalid(
+            f"unknown disease '{code}'", errors=[FieldError(field, f"unknown disease '{code}'")]
+        )
     return code.lower()
 
 
@@ -83,8 +85,12 @@ def load_diseases(*, session: Session, records: Sequence[dict[str, Any]]) -> int
         disease.incubation_min_days, disease.incubation_max_days = incubation
         session.add(disease)
         session.flush()
-        existing = {c.level: c for c in session.scalars(
-            select(CaseClassification).where(CaseClassification.disease_code == disease.code))}
+        existing = {
+            c.level: c
+            for c in session.scalars(
+                select(CaseClassification).where(CaseClassification.disease_code == disease.code)
+            )
+        }
         for level in record.get("case_classifications", CLASSIFICATION_LEVELS):
             item = existing.get(level) or CaseClassification(disease_code=disease.code, level=level)
             item.rank = CLASSIFICATION_LEVELS.index(level) if level in CLASSIFICATION_LEVELS else 9

@@ -25,19 +25,33 @@ def home_figures(session: Session, actor: Principal) -> list[Figure]:
     """Counts of what the actor can browse, with the page to browse it."""
     one = PageRequest(limit=1)
     figures = [
-        Figure("Countries", geography.list_countries(session=session, actor=actor, page=one)[1],
-               "/countries"),
-        Figure("Subdivisions",
-               geography.list_subdivisions(session=session, actor=actor, page=one)[1],
-               "/countries"),
-        Figure("Notifiable diseases",
-               surveillance.list_diseases(session=session, actor=actor, page=one)[1], "/diseases"),
-        Figure("Organisations",
-               organisations.list_organisations(session=session, actor=actor, page=one)[1],
-               "/organisations"),
+        Figure(
+            "Countries",
+            geography.list_countries(session=session, actor=actor, page=one)[1],
+            "/countries",
+        ),
+        Figure(
+            "Subdivisions",
+            geography.list_subdivisions(session=session, actor=actor, page=one)[1],
+            "/countries",
+        ),
+        Figure(
+            "Notifiable diseases",
+            surveillance.list_diseases(session=session, actor=actor, page=one)[1],
+            "/diseases",
+        ),
+        Figure(
+            "Organisations",
+            organisations.list_organisations(session=session, actor=actor, page=one)[1],
+            "/organisations",
+        ),
     ]
     if is_allowed(actor, Action.ACCOUNT_READ, country=actor.country):
-        figures.append(Figure(
-            "Accounts you administer",
-            accounts.count_users(session=session, actor=actor), "/users"))
+        figures.append(
+            Figure(
+                "Accounts you administer",
+                accounts.count_users(session=session, actor=actor),
+                "/users",
+            )
+        )
     return figures

@@ -46,12 +46,21 @@ def _secure(request: Request, settings: Settings) -> bool:
     return request.url.scheme == "https"
 
 
-def _login_page(request: Request, *, next_url: str, error: str | None = None,
-                email: str = "", status_code: int = 200) -> Response:
+def _login_page(
+    request: Request,
+    *,
+    next_url: str,
+    error: str | None = None,
+    email: str = "",
+    status_code: int = 200,
+) -> Response:
     nonce = secrets.token_urlsafe(24)
-    response = render(request, "login.html",
-                      {"next": next_url, "error": error, "email": email, "login_csrf": nonce},
-                      status_code=status_code)
+    response = render(
+        request,
+        "login.html",
+        {"next": next_url, "error": error, "email": email, "login_csrf": nonce},
+        status_code=status_code,
+    )
     response.set_cookie(LOGIN_CSRF_COOKIE, nonce, httponly=True, samesite="strict", path="/login")
     return response
 
@@ -73,11 +82,19 @@ def login_submit(
 ) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE)
     if not expected or not secrets.compare_digest(expected, csrf_token):
-        return _login_page(request, next_url=_safe_next(next), email=email, status_code=400,
-                           error="Your sign-in form expired. Please try again.")
+        return _login_page(
+            request,
+            next_url=_safe_next(next),
+            email=email,
+            status_code=400,
+            error="Your sign-in form expired. Please try again.",
+        )
     try:
-        token, secret, _user = accounts.login(
-            session=session, email=email, password=password, kind="web",
+        _token, secret, _user = accounts.login(
+            session=session,
+            email=email,
+            password=password,
+            kind="web",
             hours=settings.login_token_hours,
         )
     except Unauthenticated as failure:
@@ -85,12 +102,22 @@ def login_submit(
         # session dependency does for refusals that leave a route.
         session.rollback()
         audit_refusal(request, failure)
-        return _login_page(request, next_url=_safe_next(next), email=email, status_code=401,
-                           error="Wrong e-mail or password.")
+        return _login_page(
+            request,
+            next_url=_safe_next(next),
+            email=email,
+            status_code=401,
+            error="Wrong e-mail or password.",
+        )
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, secret, httponly=True, samesite="lax", secure=_secure(request, settings),
-        max_age=settings.login_token_hours * 3600, path="/",
+        SESSION_COOKIE,
+        secret,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request, settings),
+        max_age=settings.login_token_hours * 3600,
+        path="/",
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
@@ -116,11 +143,17 @@ def healthz(session: SessionDep) -> JSONResponse:
     try:
         session.execute(text("SELECT 1"))
         database = "ok"
-    except Exception:  # noqa: BLE001 - any failure means the database is not usable
+    except Exception:
         database = "unreachable"
     status = 200 if database == "ok" else 503
-    return JSONResponse({"status": "ok" if status == 200 else "degraded",
-                         "database": database, "version": __version__}, status_code=status)
+    return JSONResponse(
+        {
+            "status": "ok" if status == 200 else "degraded",
+            "database": database,
+            "version": __version__,
+        },
+        status_code=status,
+    )
 
 
 def _plotly_js() -> Path:
@@ -132,8 +165,11 @@ def _plotly_js() -> Path:
 @router.get("/static/vendor/plotly.min.js", dependencies=[Anyone])
 def plotly_js() -> FileResponse:
     """Plotly's bundle, served from the installed Python package (no CDN)."""
-    return FileResponse(_plotly_js(), media_type="text/javascript",
-                        headers={"Cache-Control": "public, max-age=86400"})
+    return FileResponse(
+        _plotly_js(),
+        media_type="text/javascript",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 def static_directory() -> str:

@@ -47,8 +47,12 @@ def page_context(request: Request) -> dict[str, Any]:
     token = getattr(request.state, "session_token", None)
     csrf = csrf_token(request.app.state.secret_key, token.token_digest) if token else ""
     nav = [item for item in NAVIGATION if principal and is_allowed(principal, item.action)]
-    return {"principal": principal, "csrf_token": csrf, "navigation": nav,
-            "current_path": request.url.path}
+    return {
+        "principal": principal,
+        "csrf_token": csrf,
+        "navigation": nav,
+        "current_path": request.url.path,
+    }
 
 
 def render(
