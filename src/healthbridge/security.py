@@ -68,4 +68,5 @@ def csrf_matches(secret_key: str, binding: str, presented: str | None) -> bool:
     """Constant-time check of a presented CSRF token."""
     if not presented:
         return False
-    return hmac.compare_digest(csrf_token(secret_key, binding), presented)
+    # Bytes, not str: compare_digest refuses non-ASCII strings, and the value comes from outside.
+    return hmac.compare_digest(csrf_token(secret_key, binding).encode(), presented.encode())

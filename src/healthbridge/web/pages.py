@@ -81,7 +81,7 @@ def login_submit(
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE)
-    if not expected or not secrets.compare_digest(expected, csrf_token):
+    if not expected or not secrets.compare_digest(expected.encode(), csrf_token.encode()):
         return _login_page(
             request,
             next_url=_safe_next(next),
