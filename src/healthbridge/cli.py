@@ -95,13 +95,15 @@ def _session(*, require_schema: bool = True) -> Iterator[Session]:
         engine.dispose()
 
 
-def _migrate_and_seed() -> flows.SeedCounts:
+def _migrate(*, seed: bool = True) -> flows.SeedCounts | None:
     settings = get_settings()
     engine = make_engine(settings.resolved_database_url())
     try:
         migrate.upgrade(engine)
+        if not seed:
+            return None
         with unit_of_work(make_session_factory(engine)) as session:
-            return flows.seed_reference_data(session=session)
+            return flows.seed_reference_data(session=session, actor=_operator())
     finally:
         engine.dispose()
 
@@ -132,7 +134,8 @@ def main(
 @clean_errors
 def migrate_cmd() -> None:
     """Create or upgrade the database schema, then load the reference data."""
-    counts = _migrate_and_seed()
+    counts = _migrate()
+    assert counts is not None
     console.print(
         f"Database at [bold]{_where()}[/] is at the newest schema; reference data: "
         f"{counts.countries} countries, {counts.subdivisions} subdivisions, "
@@ -148,7 +151,7 @@ app.registered_commands[-1].name = "migrate"
 def seed() -> None:
     """(Re)load the reference data: countries, subdivisions, organisations, diseases."""
     with _session() as session:
-        counts = flows.seed_reference_data(session=session)
+        counts = flows.seed_reference_data(session=session, actor=_operator())
     console.print(
         f"Loaded {counts.countries} countries, {counts.subdivisions} subdivisions, "
         f"{counts.organisations} organisations and {counts.diseases} diseases."
@@ -174,7 +177,7 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Migrate, load the demo data and serve the platform (use --no-serve to only load)."""
-    _migrate_and_seed()
+    _migrate(seed=False)  # load_demo loads the reference data itself
     with _session() as session:
         demo_accounts = flows.load_demo(session=session, actor=_operator())
     console.print(f"Demo data loaded into [bold]{_where()}[/].")
@@ -190,7 +193,8 @@ def _serve(*, host: str, port: int, workers: int, reload: bool) -> None:
         del session  # only checks that the schema exists before binding the port
     console.print(f"Serving HealthBridge on [bold]http://{host}:{port}[/] (Ctrl+C to stop)")
     uvicorn.run(
-        "healthbridge.asgi:app",
+        "healthbridge.api:create_app",
+        factory=True,
         host=host,
         port=port,
         workers=workers if workers > 1 else None,

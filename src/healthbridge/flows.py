@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import resources
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from healthbridge.accounts import service as accounts
 from healthbridge.accounts.schemas import UserCreate
+from healthbridge.audit import service as audit
 from healthbridge.geography import service as geography
 from healthbridge.organisations import service as organisations
 from healthbridge.policy import Principal, Role, operator_principal
@@ -32,7 +33,7 @@ class SeedCounts:
     diseases: int
 
 
-def seed_reference_data(*, session: Session) -> SeedCounts:
+def seed_reference_data(*, session: Session, actor: Principal | None = None) -> SeedCounts:
     """Insert or update every reference table from the versioned files. Idempotent."""
     countries = geography.load_countries(session=session, records=reference_records("countries"))
     subdivisions = geography.load_subdivisions(session=session)
@@ -40,7 +41,15 @@ def seed_reference_data(*, session: Session) -> SeedCounts:
         session=session, records=reference_records("organisations")
     )
     diseases = surveillance.load_diseases(session=session, records=reference_records("diseases"))
-    return SeedCounts(countries, subdivisions, orgs, diseases)
+    counts = SeedCounts(countries, subdivisions, orgs, diseases)
+    audit.record(
+        session=session,
+        actor=actor or operator_principal("seed"),
+        action="reference.seed",
+        object_type="reference_data",
+        detail=asdict(counts),
+    )
+    return counts
 
 
 #: Shared by every demo account; printed by ``healthbridge demo``. Demo databases only.
@@ -123,7 +132,7 @@ DEMO_ACCOUNTS = (
 def load_demo(*, session: Session, actor: Principal | None = None) -> list[DemoAccount]:
     """Reference data and the demo accounts (skipping those that exist). Idempotent."""
     actor = actor or operator_principal("demo")
-    seed_reference_data(session=session)
+    seed_reference_data(session=session, actor=actor)
     for account in DEMO_ACCOUNTS:
         if accounts.find_user_by_email(session=session, email=account.email) is not None:
             continue
