@@ -172,5 +172,11 @@ def plotly_js() -> FileResponse:
     )
 
 
+@router.get("/favicon.ico", dependencies=[Anyone])
+def favicon() -> RedirectResponse:
+    """Browsers ask for /favicon.ico whatever the page says; send them to the real icon."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 def static_directory() -> str:
     return str(resources.files("healthbridge").joinpath("static"))
