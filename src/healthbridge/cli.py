@@ -43,13 +43,28 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 
-console = Console()
-err = Console(stderr=True)
+
+def _console(*, stderr: bool = False) -> Console:
+    # Made at each use, not at import: the width follows COLUMNS as it is when the command runs,
+    # and output to a pipe or a file gets wide tables instead of truncated cells.
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else int(os.environ.get("COLUMNS") or 0) or 160
+    return Console(stderr=stderr, width=width)
+
+
+def out() -> Console:
+    return _console()
+
+
+def err() -> Console:
+    return _console(stderr=True)
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err().print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
 
 
@@ -126,7 +141,7 @@ def main(
     directory).
     """
     if version:
-        console.print(f"healthbridge {__version__}")
+        out().print(f"healthbridge {__version__}")
         raise typer.Exit(0)
 
 
@@ -136,7 +151,7 @@ def migrate_cmd() -> None:
     """Create or upgrade the database schema, then load the reference data."""
     counts = _migrate()
     assert counts is not None
-    console.print(
+    out().print(
         f"Database at [bold]{_where()}[/] is at the newest schema; reference data: "
         f"{counts.countries} countries, {counts.subdivisions} subdivisions, "
         f"{counts.organisations} organisations, {counts.diseases} diseases."
@@ -152,7 +167,7 @@ def seed() -> None:
     """(Re)load the reference data: countries, subdivisions, organisations, diseases."""
     with _session() as session:
         counts = flows.seed_reference_data(session=session, actor=_operator())
-    console.print(
+    out().print(
         f"Loaded {counts.countries} countries, {counts.subdivisions} subdivisions, "
         f"{counts.organisations} organisations and {counts.diseases} diseases."
     )
@@ -164,7 +179,7 @@ def _print_demo_logins(demo_accounts: list[flows.DemoAccount]) -> None:
         table.add_column(column)
     for account in demo_accounts:
         table.add_row(account.email, account.role.label, account.country or "Region")
-    console.print(table)
+    out().print(table)
 
 
 @app.command()
@@ -180,7 +195,7 @@ def demo(
     _migrate(seed=False)  # load_demo loads the reference data itself
     with _session() as session:
         demo_accounts = flows.load_demo(session=session, actor=_operator())
-    console.print(f"Demo data loaded into [bold]{_where()}[/].")
+    out().print(f"Demo data loaded into [bold]{_where()}[/].")
     _print_demo_logins(demo_accounts)
     if serve_after:
         _serve(host=host, port=port, workers=1, reload=False)
@@ -191,7 +206,7 @@ def _serve(*, host: str, port: int, workers: int, reload: bool) -> None:
 
     with _session() as session:
         del session  # only checks that the schema exists before binding the port
-    console.print(f"Serving HealthBridge on [bold]http://{host}:{port}[/] (Ctrl+C to stop)")
+    out().print(f"Serving HealthBridge on [bold]http://{host}:{port}[/] (Ctrl+C to stop)")
     uvicorn.run(
         "healthbridge.api:create_app",
         factory=True,
@@ -261,7 +276,7 @@ def user_create(
         raise fail(_pydantic_message(exc)) from None
     with _session() as session:
         user = accounts.create_user(session=session, actor=_operator(), user_in=user_in)
-        console.print(
+        out().print(
             f"Created account {user.id}: {user.email} ({role.label}, "
             f"{user.country_code or 'region'})."
         )
@@ -303,9 +318,9 @@ def user_list(
                 user.country_code or "region",
                 "yes" if user.is_active else "no",
             )
-        console.print(table)
+        out().print(table)
         if total > len(users):
-            console.print(f"(showing the first {len(users)}; filter with --country or --role)")
+            out().print(f"(showing the first {len(users)}; filter with --country or --role)")
 
 
 @user_app.command("disable")
@@ -315,7 +330,7 @@ def user_disable(email: Annotated[str, typer.Argument(help="E-mail of the accoun
     with _session() as session:
         user = _find_user(session, email)
         accounts.disable_user(session=session, actor=_operator(), user_id=user.id)
-        console.print(f"Disabled {user.email}; its tokens are revoked.")
+        out().print(f"Disabled {user.email}; its tokens are revoked.")
 
 
 @token_app.command("create")
@@ -337,7 +352,7 @@ def token_create(
             token_in=TokenCreate(name=name, expires_in_days=days or None),
         )
         expiry = token.expires_at.date().isoformat() if token.expires_at else "never"
-    err.print(
+    err().print(
         f"Token {token.id} for {user.email}, expires {expiry}. Store it now; it is not shown again:"
     )
     print(secret)
@@ -364,7 +379,7 @@ def token_list(email: Annotated[str, typer.Argument(help="The account.")]) -> No
                 t.expires_at.isoformat(timespec="minutes") if t.expires_at else "never",
                 t.last_used_at.isoformat(timespec="minutes") if t.last_used_at else "—",
             )
-        console.print(table)
+        out().print(table)
 
 
 @token_app.command("revoke")
@@ -373,7 +388,7 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="Id from 'token li
     """Revoke a token."""
     with _session() as session:
         accounts.revoke_token(session=session, actor=_operator(), token_id=token_id)
-    console.print(f"Token {token_id} revoked.")
+    out().print(f"Token {token_id} revoked.")
 
 
 @audit_app.command("verify")
@@ -383,7 +398,7 @@ def audit_verify() -> None:
     with _session() as session:
         report = audit.verify_chain(session=session, actor=_operator())
     if report.intact:
-        console.print(f"Audit chain intact: {report.checked} entries verified.")
+        out().print(f"Audit chain intact: {report.checked} entries verified.")
         return
     raise fail(
         f"audit chain broken at entry {report.first_broken_id}: {report.reason} "
@@ -416,4 +431,4 @@ def audit_list(
                 f"{e.object_type or ''} {e.object_id or ''}".strip(),
                 e.country_code or "",
             )
-        console.print(table)
+        out().print(table)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from healthbridge.accounts import service as accounts
@@ -178,3 +178,18 @@ def page_request(
 
 
 PageDep = Annotated[PageRequest, Depends(page_request)]
+
+
+def add_link_header(request: Request, response: Response, page: PageRequest, total: int) -> None:
+    """RFC 8288 ``Link`` header with the ``next`` and ``prev`` pages of a list."""
+    links = []
+    if page.offset + page.limit < total:
+        url = request.url.include_query_params(offset=page.offset + page.limit, limit=page.limit)
+        links.append(f'<{url}>; rel="next"')
+    if page.offset > 0:
+        url = request.url.include_query_params(
+            offset=max(page.offset - page.limit, 0), limit=page.limit
+        )
+        links.append(f'<{url}>; rel="prev"')
+    if links:
+        response.headers["Link"] = ", ".join(links)

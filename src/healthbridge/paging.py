@@ -56,7 +56,7 @@ def paginate(
     """
     key = page.sort or default_sort
     descending = key.startswith("-")
-    column = sortable.get(key.lstrip("-"))
+    column = sortable.get(key.removeprefix("-"))
     if column is None:
         raise Invalid(
             f"cannot sort by '{key}'",
@@ -70,3 +70,12 @@ def paginate(
     ordered = query.order_by(column.desc() if descending else column.asc())
     rows = session.execute(ordered.limit(page.limit).offset(page.offset)).scalars().all()
     return list(rows), total
+
+
+def like_pattern(text: str) -> str:
+    """An ``ILIKE`` pattern matching ``text`` anywhere, its wildcards taken literally.
+
+    Use with ``escape="\\"``.
+    """
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from healthbridge.accounts import service
@@ -21,7 +21,7 @@ from healthbridge.accounts.schemas import (
     UserRead,
     UserUpdate,
 )
-from healthbridge.deps import Allow, PageDep, Public, SessionDep, SettingsDep
+from healthbridge.deps import Allow, PageDep, Public, SessionDep, SettingsDep, add_link_header
 from healthbridge.geography import service as geography
 from healthbridge.policy import Action, Principal, Role
 
@@ -98,12 +98,18 @@ def change_password(session: SessionDep, actor: Self, body: PasswordChange) -> N
 
 @router.get("/me/tokens", response_model=TokenPage, tags=["me"], summary="My tokens")
 def my_tokens(
-    session: SessionDep, actor: Self, page: PageDep, include_revoked: bool = False
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: Self,
+    page: PageDep,
+    include_revoked: bool = False,
 ) -> TokenPage:
     user = service.get_self(session=session, actor=actor)
     rows, total = service.list_tokens(
         session=session, actor=actor, user=user, page=page, include_revoked=include_revoked
     )
+    add_link_header(request, response, page, total)
     return TokenPage(items=rows, total=total, limit=page.limit, offset=page.offset)
 
 
@@ -135,6 +141,8 @@ def revoke_my_token(session: SessionDep, actor: Self, token_id: int) -> TokenRea
 
 @router.get("/users", response_model=UserPage, tags=["accounts"], summary="List accounts")
 def list_users(
+    request: Request,
+    response: Response,
     session: SessionDep,
     actor: AccountReader,
     page: PageDep,
@@ -146,6 +154,7 @@ def list_users(
     rows, total = service.list_users(
         session=session, actor=actor, page=page, country=country, role=role, active=active, q=q
     )
+    add_link_header(request, response, page, total)
     return UserPage(items=rows, total=total, limit=page.limit, offset=page.offset)
 
 

@@ -26,7 +26,7 @@ from healthbridge.errors import (
 )
 from healthbridge.geography import service as geography
 from healthbridge.organisations import service as organisations
-from healthbridge.paging import PageRequest, paginate
+from healthbridge.paging import PageRequest, like_pattern, paginate
 from healthbridge.policy import (
     COUNTRY_ONLY_ROLES,
     REGIONAL_ONLY_ROLES,
@@ -139,7 +139,7 @@ def list_users(
     if active is not None:
         query = query.where(User.is_active.is_(active))
     if q:
-        pattern = "%" + q.replace("%", r"\%").replace("_", r"\_") + "%"
+        pattern = like_pattern(q)
         query = query.where(
             or_(User.email.ilike(pattern, escape="\\"), User.full_name.ilike(pattern, escape="\\"))
         )

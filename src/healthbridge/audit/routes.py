@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from healthbridge.audit import service
 from healthbridge.audit.schemas import AuditPage, ChainRead
-from healthbridge.deps import Allow, PageDep, SessionDep
+from healthbridge.deps import Allow, PageDep, SessionDep, add_link_header
 from healthbridge.policy import Action, Principal
 
 router = APIRouter(tags=["audit"])
@@ -17,6 +17,8 @@ Auditor = Annotated[Principal, Depends(Allow(Action.AUDIT_READ))]
 
 @router.get("/audit", response_model=AuditPage, summary="Audit entries, newest first")
 def list_audit(
+    request: Request,
+    response: Response,
     session: SessionDep,
     actor: Auditor,
     page: PageDep,
@@ -33,6 +35,7 @@ def list_audit(
         limit=page.limit,
         offset=page.offset,
     )
+    add_link_header(request, response, page, total)
     return AuditPage(items=rows, total=total, limit=page.limit, offset=page.offset)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from healthbridge.deps import Allow, PageDep, SessionDep
+from healthbridge.deps import Allow, PageDep, SessionDep, add_link_header
 from healthbridge.geography import service
 from healthbridge.geography.schemas import (
     CountryPage,
@@ -22,6 +22,8 @@ Reader = Annotated[Principal, Depends(Allow(Action.REFERENCE_READ))]
 
 @router.get("/countries", response_model=CountryPage, summary="List the served countries")
 def list_countries(
+    request: Request,
+    response: Response,
     session: SessionDep,
     actor: Reader,
     page: PageDep,
@@ -29,6 +31,7 @@ def list_countries(
     group: Annotated[str | None, Query(max_length=40, description="ASEAN, APT, ...")] = None,
 ) -> CountryPage:
     rows, total = service.list_countries(session=session, actor=actor, page=page, q=q, group=group)
+    add_link_header(request, response, page, total)
     return CountryPage(items=rows, total=total, limit=page.limit, offset=page.offset)
 
 
@@ -43,6 +46,8 @@ def get_country(session: SessionDep, actor: Reader, code: str) -> CountryRead:
     summary="First-level subdivisions of a country",
 )
 def list_country_subdivisions(
+    request: Request,
+    response: Response,
     session: SessionDep,
     actor: Reader,
     page: PageDep,
@@ -52,11 +57,14 @@ def list_country_subdivisions(
     rows, total = service.list_subdivisions(
         session=session, actor=actor, page=page, country=code, q=q
     )
+    add_link_header(request, response, page, total)
     return SubdivisionPage(items=rows, total=total, limit=page.limit, offset=page.offset)
 
 
 @router.get("/subdivisions", response_model=SubdivisionPage, summary="List subdivisions")
 def list_subdivisions(
+    request: Request,
+    response: Response,
     session: SessionDep,
     actor: Reader,
     page: PageDep,
@@ -66,6 +74,7 @@ def list_subdivisions(
     rows, total = service.list_subdivisions(
         session=session, actor=actor, page=page, country=country, q=q
     )
+    add_link_header(request, response, page, total)
     return SubdivisionPage(items=rows, total=total, limit=page.limit, offset=page.offset)
 
 

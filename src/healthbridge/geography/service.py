@@ -12,13 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from healthbridge.errors import FieldError, Invalid, NotFound
 from healthbridge.geography.models import Country, Membership, Subdivision
-from healthbridge.paging import PageRequest, paginate
+from healthbridge.paging import PageRequest, like_pattern, paginate
 from healthbridge.policy import Action, Principal, authorize
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def list_countries(
@@ -33,7 +28,7 @@ def list_countries(
     authorize(actor, Action.REFERENCE_READ)
     query = select(Country).options(selectinload(Country.memberships))
     if q:
-        pattern = _like(q)
+        pattern = like_pattern(q)
         query = query.where(
             or_(
                 Country.name_en.ilike(pattern, escape="\\"),
@@ -97,7 +92,7 @@ def list_subdivisions(
             Subdivision.country_code == get_country(session=session, actor=actor, code=country).code
         )
     if q:
-        pattern = _like(q)
+        pattern = like_pattern(q)
         query = query.where(
             or_(
                 Subdivision.name.ilike(pattern, escape="\\"),
@@ -160,10 +155,24 @@ def load_countries(*, session: Session, records: Sequence[dict[str, Any]]) -> in
     return len(records)
 
 
+#: ISO 3166-2 entries that group administrative areas without being one (Indonesia's seven
+#: "geographical units"): their children are the first administrative level.
+NON_ADMINISTRATIVE_TYPES = frozenset({"Geographical unit"})
+
+
 def first_level_subdivisions(alpha2: str) -> Iterable[tuple[str, str, str]]:
-    """``(code, name, type)`` of the ISO 3166-2 subdivisions without a parent, from pycountry."""
-    for item in pycountry.subdivisions.get(country_code=alpha2) or []:
-        if getattr(item, "parent_code", None) is None:
+    """``(code, name, type)`` of a country's first administrative level in ISO 3166-2.
+
+    That is the entries without a parent, except where ISO groups the administrative areas in
+    units that are not administrations (Indonesia): there, the units' children.
+    """
+    items = list(pycountry.subdivisions.get(country_code=alpha2) or [])
+    grouping = {
+        i.code for i in items if i.parent_code is None and i.type in NON_ADMINISTRATIVE_TYPES
+    }
+    for item in items:
+        parent = getattr(item, "parent_code", None)
+        if (parent is None and item.code not in grouping) or (parent in grouping):
             yield item.code, item.name, item.type
 
 

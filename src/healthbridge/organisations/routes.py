@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from healthbridge.deps import Allow, PageDep, SessionDep
+from healthbridge.deps import Allow, PageDep, SessionDep, add_link_header
 from healthbridge.organisations import service
 from healthbridge.organisations.schemas import OrganisationPage, OrganisationRead
 from healthbridge.policy import Action, Principal
@@ -17,6 +17,8 @@ Reader = Annotated[Principal, Depends(Allow(Action.REFERENCE_READ))]
 
 @router.get("/organisations", response_model=OrganisationPage, summary="List organisations")
 def list_organisations(
+    request: Request,
+    response: Response,
     session: SessionDep,
     actor: Reader,
     page: PageDep,
@@ -27,6 +29,7 @@ def list_organisations(
     rows, total = service.list_organisations(
         session=session, actor=actor, page=page, q=q, kind=kind, country=country
     )
+    add_link_header(request, response, page, total)
     return OrganisationPage(items=rows, total=total, limit=page.limit, offset=page.offset)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from healthbridge.errors import FieldError, Invalid, NotFound
 from healthbridge.organisations.models import Organisation
-from healthbridge.paging import PageRequest, paginate
+from healthbridge.paging import PageRequest, like_pattern, paginate
 from healthbridge.policy import Action, Principal, authorize
 
 FIELDS = ("acronym", "name_en", "kind", "country_code", "parent_code", "website")
@@ -29,7 +29,7 @@ def list_organisations(
     authorize(actor, Action.REFERENCE_READ)
     query = select(Organisation)
     if q:
-        pattern = "%" + q.replace("%", r"\%").replace("_", r"\_") + "%"
+        pattern = like_pattern(q)
         query = query.where(
             or_(
                 Organisation.name_en.ilike(pattern, escape="\\"),

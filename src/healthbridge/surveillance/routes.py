@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from healthbridge.deps import Allow, PageDep, SessionDep
+from healthbridge.deps import Allow, PageDep, SessionDep, add_link_header
 from healthbridge.policy import Action, Principal
 from healthbridge.surveillance import service
 from healthbridge.surveillance.schemas import DiseasePage, DiseaseRead
@@ -17,6 +17,8 @@ Reader = Annotated[Principal, Depends(Allow(Action.REFERENCE_READ))]
 
 @router.get("/diseases", response_model=DiseasePage, summary="List notifiable diseases")
 def list_diseases(
+    request: Request,
+    response: Response,
     session: SessionDep,
     actor: Reader,
     page: PageDep,
@@ -26,6 +28,7 @@ def list_diseases(
     rows, total = service.list_diseases(
         session=session, actor=actor, page=page, q=q, category=category
     )
+    add_link_header(request, response, page, total)
     return DiseasePage(items=rows, total=total, limit=page.limit, offset=page.offset)
 
 

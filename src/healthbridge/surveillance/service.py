@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from healthbridge.errors import FieldError, Invalid, NotFound
-from healthbridge.paging import PageRequest, paginate
+from healthbridge.paging import PageRequest, like_pattern, paginate
 from healthbridge.policy import Action, Principal, authorize
 from healthbridge.surveillance.models import CaseClassification, Disease
 
@@ -29,7 +29,7 @@ def list_diseases(
     authorize(actor, Action.REFERENCE_READ)
     query = select(Disease).options(selectinload(Disease.classifications))
     if q:
-        pattern = "%" + q.replace("%", r"\%").replace("_", r"\_") + "%"
+        pattern = like_pattern(q)
         query = query.where(
             or_(
                 Disease.name_en.ilike(pattern, escape="\\"),
