@@ -16,8 +16,14 @@ def test_utc_timestamps_round_trip_aware(engine: Engine, session: Session) -> No
     bangkok = dt.timezone(dt.timedelta(hours=7))
     moment = dt.datetime(2024, 2, 14, 9, 30, 15, 123456, tzinfo=bangkok)
     entry = AuditEntry(
-        id=10_000, at=moment, actor="t", action="test", outcome="ok", detail={},
-        prev_hash="0" * 64, entry_hash="f" * 64,
+        id=10_000,
+        at=moment,
+        actor="t",
+        action="test",
+        outcome="ok",
+        detail={},
+        prev_hash="0" * 64,
+        entry_hash="f" * 64,
     )
     session.add(entry)
     session.commit()

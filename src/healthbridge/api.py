@@ -19,7 +19,7 @@ from healthbridge.geography import pages as geography_pages
 from healthbridge.geography import routes as geography_routes
 from healthbridge.organisations import pages as organisation_pages
 from healthbridge.organisations import routes as organisation_routes
-from healthbridge.problems import BodySizeLimit, install_problem_handlers
+from healthbridge.problems import BodySizeLimit, RefuseNulCharacters, install_problem_handlers
 from healthbridge.settings import Settings, get_settings
 from healthbridge.surveillance import pages as surveillance_pages
 from healthbridge.surveillance import routes as surveillance_routes
@@ -108,5 +108,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=shell_pages.static_directory()), name="static")
 
     install_problem_handlers(app)
+    app.add_middleware(RefuseNulCharacters)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

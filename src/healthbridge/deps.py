@@ -24,7 +24,7 @@ from healthbridge.errors import (
     Invalid,
     Unauthenticated,
 )
-from healthbridge.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
+from healthbridge.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, PageRequest
 from healthbridge.policy import Action, Principal, rule_for
 from healthbridge.security import csrf_matches
 from healthbridge.settings import Settings
@@ -103,6 +103,9 @@ async def current_principal(request: Request, session: SessionDep) -> Principal:
     if secret is None:
         raise Unauthenticated("sign in first: send 'Authorization: Bearer <token>'")
     principal, token = accounts.resolve_token(session=session, secret=secret, via=via)
+    # Known before the CSRF check, so that a refused request is audited under its actor.
+    request.state.principal = principal
+    request.state.session_token = token
     if via == "web" and request.method not in SAFE_METHODS:
         presented = request.headers.get(CSRF_HEADER)
         if presented is None and request.headers.get("content-type", "").startswith(
@@ -117,8 +120,6 @@ async def current_principal(request: Request, session: SessionDep) -> Principal:
                 "missing or wrong CSRF token: reload the page and try again",
                 context=DenialContext(action="csrf", object_type="request"),
             )
-    request.state.principal = principal
-    request.state.session_token = token
     return principal
 
 
@@ -170,8 +171,8 @@ def page_request(
     errors: list[FieldError] = []
     if not 1 <= limit <= MAX_LIMIT:
         errors.append(FieldError("limit", f"between 1 and {MAX_LIMIT}"))
-    if offset < 0:
-        errors.append(FieldError("offset", "0 or more"))
+    if not 0 <= offset <= MAX_OFFSET:
+        errors.append(FieldError("offset", f"between 0 and {MAX_OFFSET}"))
     if errors:
         raise Invalid("bad paging parameters", errors=errors)
     return PageRequest(limit=limit, offset=offset, sort=sort)

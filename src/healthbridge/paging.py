@@ -20,6 +20,8 @@ T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+#: Past this no list has rows; bounding it keeps the value inside every database's integers.
+MAX_OFFSET = 2**31 - 1
 
 
 class Page(BaseModel, Generic[T]):

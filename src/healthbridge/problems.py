@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -192,3 +192,40 @@ class BodySizeLimit:
     @staticmethod
     async def _reject(scope: Scope, receive: Receive, send: Send, status: int, detail: str) -> None:
         await problem(status, detail, instance=scope.get("path"))(scope, receive, send)
+
+
+class RefuseNulCharacters:
+    """Refuse a NUL character in the path or the query string with a 422 naming where it is.
+
+    No identifier or filter of ours contains one, and PostgreSQL cannot even compare it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            field = _nul_field(scope)
+            if field is not None:
+                response = problem(
+                    422,
+                    f"{field} contains a NUL character",
+                    slug="invalid-input",
+                    errors=[{"field": field, "message": "contains a NUL character"}],
+                    instance=scope.get("path", "").replace("\x00", ""),
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _nul_field(scope: Scope) -> str | None:
+    if "\x00" in scope.get("path", ""):
+        return "path"
+    query = scope.get("query_string", b"").decode("latin-1")
+    if "\x00" not in query and "%00" not in query:
+        return None
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "") or "query"
+    return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import string
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,6 +15,8 @@ _hasher = PasswordHasher()
 #: Every token HealthBridge issues starts with this, so leaked tokens are easy to grep for.
 TOKEN_PREFIX = "hb_"  # noqa: S105 - a prefix, not a secret
 _TOKEN_BYTES = 32
+#: URL-safe base64, what ``secrets.token_urlsafe`` produces; ASCII only.
+_TOKEN_ALPHABET = frozenset(string.ascii_letters + string.digits + "-_")
 MIN_PASSWORD_LENGTH = 10
 
 
@@ -55,7 +58,7 @@ def looks_like_token(token: str) -> bool:
     return (
         token.startswith(TOKEN_PREFIX)
         and 20 <= len(token) <= 100
-        and all(c.isalnum() or c in "-_" for c in token[len(TOKEN_PREFIX) :])
+        and all(c in _TOKEN_ALPHABET for c in token[len(TOKEN_PREFIX) :])
     )
 
 

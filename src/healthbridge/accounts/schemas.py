@@ -6,6 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from healthbridge.inputs import InputModel
 from healthbridge.paging import Page
 from healthbridge.policy import Role
 from healthbridge.security import MIN_PASSWORD_LENGTH
@@ -19,9 +20,7 @@ def _email(value: str) -> str:
     return value
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserCreate(InputModel):
     email: str = Field(max_length=320)
     full_name: str = Field(min_length=1, max_length=200)
     title: str | None = Field(default=None, max_length=200)
@@ -34,9 +33,7 @@ class UserCreate(BaseModel):
     _check_email = field_validator("email")(_email)
 
 
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserUpdate(InputModel):
     full_name: str | None = Field(default=None, min_length=1, max_length=200)
     title: str | None = Field(default=None, max_length=200)
     role: Role | None = None
@@ -61,16 +58,12 @@ class UserRead(BaseModel):
 UserPage = Page[UserRead]
 
 
-class PasswordChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PasswordChange(InputModel):
     current_password: str = Field(max_length=1024)
     new_password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=1024)
 
 
-class TokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TokenCreate(InputModel):
     name: str = Field(min_length=1, max_length=120)
     #: Days until the token expires; ``null`` for a token that lives until revoked.
     expires_in_days: int | None = Field(default=365, ge=1, le=3650)

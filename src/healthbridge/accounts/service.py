@@ -284,11 +284,16 @@ def authenticate(*, session: Session, email: str, password: str) -> User:
     The failed attempt is audited by the border, like every refusal.
     """
     email = email.strip().lower()
-    user = session.scalar(select(User).where(User.email == email))
     failure = Unauthenticated(
         "wrong e-mail or password",
-        context=DenialContext(action="auth.login", object_type="user", object_id=email[:200]),
+        context=DenialContext(
+            action="auth.login", object_type="user", object_id=email.replace("\x00", "")[:200]
+        ),
     )
+    if "\x00" in email:  # no account has one; PostgreSQL could not even compare it
+        burn_password_check(password)
+        raise failure
+    user = session.scalar(select(User).where(User.email == email))
     if user is None:
         burn_password_check(password)
         raise failure
