@@ -20,24 +20,13 @@ from healthbridge.accounts.models import User
 from healthbridge.api import create_app
 from healthbridge.policy import Role
 from healthbridge.settings import Settings
+from problem_assertions import PROBLEM_JSON, assert_problem
 
 PASSWORD = "correct horse battery staple"  # conftest's TEST_PASSWORD
-PROBLEM_JSON = "application/problem+json"
 SMALL_LIMIT = 1000
 
 Login = Callable[[User], dict[str, str]]
 MakeUser = Callable[..., User]
-
-
-def assert_problem(response: object, status: int) -> dict:
-    assert response.status_code == status, response.text  # type: ignore[attr-defined]
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)  # type: ignore[attr-defined]
-    body = response.json()  # type: ignore[attr-defined]
-    assert body["status"] == status
-    assert body["title"]
-    assert body["detail"]
-    assert body["type"].startswith("/problems/")
-    return body
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from healthbridge.policy import Role
+from problem_assertions import assert_problem
 
-PROBLEM_JSON = "application/problem+json"
 ASEAN = {"BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "TLS", "VNM"}
 SERVED = ASEAN | {"CHN", "JPN", "KOR"}
 
@@ -21,16 +21,6 @@ Headers = dict[str, str]
 def headers(make_user: Callable[..., Any], login: Callable[[Any], Headers]) -> Headers:
     """Reference data is for every signed-in user: a viewer is enough."""
     return login(make_user(Role.VIEWER, "THA"))
-
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text[:500]
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    for key in ("type", "title", "detail"):
-        assert isinstance(body[key], str) and body[key], f"problem without {key}: {body}"
-    return body
 
 
 def error_fields(body: dict[str, Any]) -> set[str]:

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from healthbridge.flows import reference_records
 from healthbridge.policy import Role
+from problem_assertions import assert_problem
 
-PROBLEM_JSON = "application/problem+json"
 DISEASES = reference_records("diseases")
 Headers = dict[str, str]
 
@@ -19,16 +19,6 @@ Headers = dict[str, str]
 @pytest.fixture
 def headers(make_user: Callable[..., Any], login: Callable[[Any], Headers]) -> Headers:
     return login(make_user(Role.EOC_OFFICER, "PHL"))
-
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text[:500]
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    for key in ("type", "title", "detail"):
-        assert isinstance(body[key], str) and body[key], f"problem without {key}: {body}"
-    return body
 
 
 def codes(response: Any) -> set[str]:
