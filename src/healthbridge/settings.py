@@ -5,6 +5,8 @@ Nothing is read at import time: call :func:`get_settings`.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -48,13 +50,17 @@ class Settings(BaseSettings):
         if self.secret_key:
             return self.secret_key
         key_file = self.data_dir / "secret_key"
-        if key_file.exists():
-            return key_file.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        key_file.write_text(key)
-        key_file.chmod(0o600)
-        return key
+        if not key_file.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            # Written aside and linked into place: several workers starting at once all end up
+            # reading the one key that won, never a half-written or a second one.
+            draft = self.data_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+            draft.write_text(secrets.token_urlsafe(48))
+            draft.chmod(0o600)
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, key_file)
+            draft.unlink()
+        return key_file.read_text().strip()
 
 
 @lru_cache(maxsize=1)
