@@ -14,6 +14,16 @@ from healthbridge.accounts import pages as account_pages
 from healthbridge.accounts import routes as account_routes
 from healthbridge.audit import pages as audit_pages
 from healthbridge.audit import routes as audit_routes
+from healthbridge.cooperation.commitments import pages as commitment_pages
+from healthbridge.cooperation.commitments import routes as commitment_routes
+from healthbridge.cooperation.meetings import pages as meeting_pages
+from healthbridge.cooperation.meetings import routes as meeting_routes
+from healthbridge.cooperation.projects import pages as project_pages
+from healthbridge.cooperation.projects import routes as project_routes
+from healthbridge.cooperation.training import pages as training_pages
+from healthbridge.cooperation.training import routes as training_routes
+from healthbridge.cooperation.uhc import pages as uhc_pages
+from healthbridge.cooperation.uhc import routes as uhc_routes
 from healthbridge.db import make_engine, make_session_factory
 from healthbridge.geography import pages as geography_pages
 from healthbridge.geography import routes as geography_routes
@@ -53,6 +63,11 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     organisation_routes.router,
     surveillance_routes.router,
     audit_routes.router,
+    meeting_routes.router,
+    commitment_routes.router,
+    project_routes.router,
+    uhc_routes.router,
+    training_routes.router,
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     shell_pages.router,
@@ -61,6 +76,11 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     organisation_pages.router,
     account_pages.router,
     audit_pages.router,
+    meeting_pages.router,
+    commitment_pages.router,
+    project_pages.router,
+    uhc_pages.router,
+    training_pages.router,
 )
 
 

@@ -24,6 +24,11 @@ from healthbridge import __version__, flows, migrate
 from healthbridge.accounts import service as accounts
 from healthbridge.accounts.schemas import TokenCreate, UserCreate
 from healthbridge.audit import service as audit
+from healthbridge.cooperation.commitments import commands as commitment_commands
+from healthbridge.cooperation.meetings import commands as meeting_commands
+from healthbridge.cooperation.projects import commands as project_commands
+from healthbridge.cooperation.training import commands as training_commands
+from healthbridge.cooperation.uhc import commands as uhc_commands
 from healthbridge.db import make_engine, make_session_factory, unit_of_work
 from healthbridge.errors import HealthBridgeError
 from healthbridge.paging import MAX_LIMIT, PageRequest
@@ -39,9 +44,13 @@ app = typer.Typer(
 user_app = typer.Typer(help="Create, list and disable user accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="Long-lived API tokens for machine clients.", no_args_is_help=True)
 audit_app = typer.Typer(help="Inspect and verify the audit log.", no_args_is_help=True)
+import_app = typer.Typer(help="Import data files (atomic and idempotent).", no_args_is_help=True)
+export_app = typer.Typer(help="Export data in exchange formats.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 
 
 def _console(*, stderr: bool = False) -> Console:
@@ -432,3 +441,13 @@ def audit_list(
                 e.country_code or "",
             )
         out().print(table)
+
+
+for _module in (
+    meeting_commands,
+    commitment_commands,
+    project_commands,
+    uhc_commands,
+    training_commands,
+):
+    _module.register(app=app, import_app=import_app, export_app=export_app)

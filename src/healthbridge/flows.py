@@ -12,6 +12,11 @@ from sqlalchemy.orm import Session
 from healthbridge.accounts import service as accounts
 from healthbridge.accounts.schemas import UserCreate
 from healthbridge.audit import service as audit
+from healthbridge.cooperation.commitments import demo as commitments_demo
+from healthbridge.cooperation.meetings import demo as meetings_demo
+from healthbridge.cooperation.projects import demo as projects_demo
+from healthbridge.cooperation.training import demo as training_demo
+from healthbridge.cooperation.uhc import demo as uhc_demo
 from healthbridge.geography import service as geography
 from healthbridge.organisations import service as organisations
 from healthbridge.policy import Principal, Role, operator_principal
@@ -130,7 +135,7 @@ DEMO_ACCOUNTS = (
 
 
 def load_demo(*, session: Session, actor: Principal | None = None) -> list[DemoAccount]:
-    """Reference data and the demo accounts (skipping those that exist). Idempotent."""
+    """Reference data, the demo accounts and each module's demo records. Idempotent."""
     actor = actor or operator_principal("demo")
     seed_reference_data(session=session, actor=actor)
     for account in DEMO_ACCOUNTS:
@@ -149,4 +154,7 @@ def load_demo(*, session: Session, actor: Principal | None = None) -> list[DemoA
                 password=DEMO_PASSWORD,
             ),
         )
+    # In the order their records refer to each other.
+    for module in (meetings_demo, projects_demo, commitments_demo, uhc_demo, training_demo):
+        module.load_demo(session=session, actor=actor)
     return list(DEMO_ACCOUNTS)

@@ -20,6 +20,11 @@ def metadata() -> MetaData:
     # Imported for their side effect: registering tables on Base.metadata.
     from healthbridge.accounts import models as _accounts  # noqa: F401
     from healthbridge.audit import models as _audit  # noqa: F401
+    from healthbridge.cooperation.commitments import models as _commitments  # noqa: F401
+    from healthbridge.cooperation.meetings import models as _meetings  # noqa: F401
+    from healthbridge.cooperation.projects import models as _projects  # noqa: F401
+    from healthbridge.cooperation.training import models as _training  # noqa: F401
+    from healthbridge.cooperation.uhc import models as _uhc  # noqa: F401
     from healthbridge.geography import models as _geography  # noqa: F401
     from healthbridge.organisations import models as _organisations  # noqa: F401
     from healthbridge.surveillance import models as _surveillance  # noqa: F401

@@ -68,6 +68,14 @@ class Action(StrEnum):
     ACCOUNT_MANAGE = "account:manage"
     AUDIT_READ = "audit:read"
     OWN_PROFILE = "profile:own"
+    # The dialogue channel: meetings, commitments, cooperation projects, UHC, capacity building.
+    COOPERATION_READ = "cooperation:read"
+    MEETING_WRITE = "meeting:write"
+    COMMITMENT_WRITE = "commitment:write"
+    PROJECT_WRITE = "project:write"
+    UHC_WRITE = "uhc:write"
+    TRAINING_WRITE = "training:write"
+    TRAINEE_READ = "trainee:read"
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,8 @@ class Rule:
 
 
 ALL_ROLES = frozenset(Role)
+
+_COOPERATION_EDITORS = frozenset({Role.REGIONAL_ADMIN, Role.SECRETARIAT, Role.FOCAL_POINT})
 
 RULES: dict[Action, Rule] = {
     Action.REFERENCE_READ: Rule(ALL_ROLES, Scope.REGION),
@@ -94,6 +104,20 @@ RULES: dict[Action, Rule] = {
         personal_data=True,
     ),
     Action.AUDIT_READ: Rule(frozenset({Role.REGIONAL_ADMIN}), Scope.REGION),
+    # Cooperation records are regional: everyone reads them.
+    Action.COOPERATION_READ: Rule(ALL_ROLES, Scope.REGION),
+    # The Secretariat and the administrators keep the record of meetings and projects; a focal
+    # point records those of their country.
+    Action.MEETING_WRITE: Rule(_COOPERATION_EDITORS, Scope.REGION),
+    Action.PROJECT_WRITE: Rule(_COOPERATION_EDITORS, Scope.REGION),
+    # A focal point moves the commitments their own country owes, and reports its UHC figures.
+    Action.COMMITMENT_WRITE: Rule(_COOPERATION_EDITORS, Scope.OWN_COUNTRY_OR_REGIONAL),
+    Action.UHC_WRITE: Rule(_COOPERATION_EDITORS, Scope.OWN_COUNTRY_OR_REGIONAL),
+    Action.TRAINING_WRITE: Rule(_COOPERATION_EDITORS, Scope.OWN_COUNTRY_OR_REGIONAL),
+    # Trainees are people: their records stay with their country (and the hub's organisers).
+    Action.TRAINEE_READ: Rule(
+        _COOPERATION_EDITORS, Scope.OWN_COUNTRY_OR_REGIONAL, personal_data=True
+    ),
 }
 
 

@@ -25,6 +25,11 @@ class NavItem:
 #: The modules in the navigation; each later module adds its entry here.
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "/", Action.OWN_PROFILE),
+    NavItem("Meetings", "/meetings", Action.COOPERATION_READ),
+    NavItem("Commitments", "/commitments", Action.COOPERATION_READ),
+    NavItem("Projects", "/projects", Action.COOPERATION_READ),
+    NavItem("UHC", "/uhc", Action.COOPERATION_READ),
+    NavItem("Training", "/training", Action.COOPERATION_READ),
     NavItem("Countries", "/countries", Action.REFERENCE_READ),
     NavItem("Diseases", "/diseases", Action.REFERENCE_READ),
     NavItem("Organisations", "/organisations", Action.REFERENCE_READ),

@@ -1,0 +1,1 @@
+"""What meetings agreed, requested or pledged, who owes it, and whether it was delivered."""

@@ -1,0 +1,1 @@
+"""Meetings of the dialogue channel: series, sessions, participants, agendas and documents."""

@@ -1,0 +1,11 @@
+"""Demo data of the projects part of the dialogue channel."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from healthbridge.policy import Principal
+
+
+def load_demo(*, session: Session, actor: Principal) -> None:
+    """Load the demo records (idempotent)."""

@@ -1,0 +1,7 @@
+"""API of the projects part of the dialogue channel."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["projects"])

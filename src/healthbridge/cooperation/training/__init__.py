@@ -1,0 +1,1 @@
+"""Capacity building: training programmes, courses, trainees and their completions."""

@@ -1,0 +1,1 @@
+"""Each country's progress toward universal health coverage: indicators by year."""

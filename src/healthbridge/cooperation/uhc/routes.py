@@ -1,0 +1,7 @@
+"""API of the uhc part of the dialogue channel."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["uhc"])
