@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from fastapi.routing import APIRoute
@@ -27,15 +27,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from healthbridge.accounts.models import User
 from healthbridge.api import iter_routes
 from healthbridge.audit.models import AuditEntry
+from healthbridge.db import unit_of_work
 from healthbridge.deps import Allow, Public, RouteGuard
 from healthbridge.policy import (
     COUNTRY_ONLY_ROLES,
     REGIONAL_ONLY_ROLES,
     RULES,
     Action,
+    Principal,
     Role,
     is_personal,
 )
+
+T = TypeVar("T")
 
 
 def guards_of(route: APIRoute) -> list[RouteGuard]:
@@ -74,14 +78,29 @@ MARKER_EMAIL = "vnm.marker.epidemiologist@example.org"
 
 @dataclass
 class World:
+    """Users of every role in Thailand and the region, a Viet Nam marker user, and a way for
+    probes to arrange Viet Nam records of their own (``w.arrange(lambda session: ...)``)."""
+
+    session_factory: sessionmaker[Session]
+    operator: Principal
     users: dict[tuple[Role, str | None], User] = field(default_factory=dict)
     marker: User | None = None
     headers: dict[tuple[Role, str | None], dict[str, str]] = field(default_factory=dict)
 
+    def arrange(self, build: Callable[[Session], T]) -> T:
+        """Run ``build`` in a committed unit of work (as the operator would) and return its value."""
+        with unit_of_work(self.session_factory) as session:
+            return build(session)
+
 
 @pytest.fixture
-def world(make_user: Callable[..., User], login: Callable[[User], dict[str, str]]) -> World:
-    w = World()
+def world(
+    make_user: Callable[..., User],
+    login: Callable[[User], dict[str, str]],
+    session_factory: sessionmaker[Session],
+    operator: Principal,
+) -> World:
+    w = World(session_factory=session_factory, operator=operator)
     for role in Role:
         scopes: list[str | None] = (
             [None]
