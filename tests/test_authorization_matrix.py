@@ -88,7 +88,7 @@ class World:
     headers: dict[tuple[Role, str | None], dict[str, str]] = field(default_factory=dict)
 
     def arrange(self, build: Callable[[Session], T]) -> T:
-        """Run ``build`` in a committed unit of work (as the operator would) and return its value."""
+        """Run ``build`` in a committed unit of work and return what it returns."""
         with unit_of_work(self.session_factory) as session:
             return build(session)
 
