@@ -26,10 +26,23 @@ def metadata() -> MetaData:
     from healthbridge.cooperation.training import models as _training  # noqa: F401
     from healthbridge.cooperation.uhc import models as _uhc  # noqa: F401
     from healthbridge.geography import models as _geography  # noqa: F401
+    from healthbridge.notifications import models as _notifications  # noqa: F401
     from healthbridge.organisations import models as _organisations  # noqa: F401
     from healthbridge.surveillance import models as _surveillance  # noqa: F401
 
     return Base.metadata
+
+
+def is_modelled(
+    obj: object, name: str | None, type_: str, reflected: bool, _compare: object
+) -> bool:
+    """Alembic's ``include_object``: leave out what the database makes beside our models.
+
+    SQLite's FTS5 virtual tables (``<table>_fts``) and their shadow tables are created by
+    migrations with raw SQL and are not SQLAlchemy models.
+    """
+    fts = name is not None and (name.endswith("_fts") or "_fts_" in name)
+    return not (type_ == "table" and fts)
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
-from healthbridge.migrate import metadata
+from healthbridge.migrate import is_modelled, metadata
 
 config = context.config
 engine: Engine | None = config.attributes.get("engine")
@@ -21,6 +21,7 @@ with engine.connect() as connection:
         target_metadata=metadata(),
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=is_modelled,
     )
     with context.begin_transaction():
         context.run_migrations()
