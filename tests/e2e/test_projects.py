@@ -1,0 +1,90 @@
+"""Cooperation projects in a real browser: the portfolio, a sector filter, a project's results.
+
+Runs on SQLite and on PostgreSQL, against the app served by uvicorn, in a fresh Chromium context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy.orm import Session, sessionmaker
+from tests.conftest import TEST_PASSWORD
+from tests.cooperation.projects.payloads import load_demo_projects
+from tests.e2e.conftest import PageLog
+
+from healthbridge.accounts.models import User
+from healthbridge.policy import Principal, Role
+
+pytestmark = pytest.mark.browser
+
+UserFactory = Callable[..., User]
+
+
+def _sign_in(page: Page, live_server: str, make_user: UserFactory) -> None:
+    user = make_user(Role.VIEWER, "IDN", full_name="Siti Rahma")
+    page.goto("/login")
+    page.get_by_label("E-mail", exact=True).fill(user.email)
+    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{live_server}/")
+
+
+def test_portfolio_sector_filter_and_results(
+    page: Page,
+    live_server: str,
+    make_user: UserFactory,
+    session_factory: sessionmaker[Session],
+    operator: Principal,
+    page_log: PageLog,
+) -> None:
+    load_demo_projects(session_factory, operator)
+    _sign_in(page, live_server, make_user)
+
+    page.get_by_role("navigation", name="Modules").get_by_role("link", name="Projects").click()
+    expect(page).to_have_url(f"{live_server}/projects")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cooperation projects")
+    table = page.locator("#projects")
+    rows = table.locator("tbody tr")
+    expect(rows).to_have_count(4)
+    expect(table.locator("caption")).to_have_text("4 projects")
+    page.evaluate("window.__hbNoReload = 'still here'")
+
+    with page.expect_response(
+        lambda r: "/projects?" in r.url and r.request.headers.get("hx-request") == "true"
+    ):
+        page.get_by_label("Sector", exact=True).select_option("12281")
+    expect(rows).to_have_count(1)
+    expect(table.locator("caption")).to_have_text("1 project")
+    expect(rows.first).to_contain_text("Global biomanufacturing workforce training hub")
+    expect(rows.first).to_contain_text("Ministry of Health and Welfare")
+    expect(rows.first).to_contain_text("USD 7,000,000")  # budget 2023–2025
+    expect(rows.first).to_contain_text("USD 6,730,000")  # disbursed
+    assert page.evaluate("window.__hbNoReload") == "still here"
+    expect(page).to_have_url(re.compile(r"/projects\?.*sector=12281"))
+
+    rows.first.get_by_role("link", name="Global biomanufacturing workforce training hub").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Global biomanufacturing workforce training hub"
+    )
+    expect(page.get_by_role("heading", level=2, name="Results")).to_be_visible()
+    trained = page.get_by_role(
+        "table", name=re.compile("Trainees from ASEAN Member States who completed a course")
+    )
+    expect(trained.locator("tbody tr")).to_have_count(3)
+    first_year = trained.locator("tbody tr").first
+    expect(first_year).to_contain_text("2023-01-01 – 2023-12-31")
+    expect(first_year).to_contain_text("150")
+    expect(first_year).to_contain_text("168")
+    expect(first_year).to_contain_text("112 % of the way to the target (168 of 150)")
+    expect(first_year.locator("progress")).to_have_attribute("value", "100")
+    last_year = trained.locator("tbody tr").last
+    expect(last_year).to_contain_text("95.6 % of the way to the target (430 of 450)")
+    expect(page.get_by_role("link", name="IATI XML of this project")).to_have_attribute(
+        "href", "/api/v1/projects/iati.xml?identifier=KR-GOV-010-HB-2022-002"
+    )
+    page.wait_for_load_state("networkidle")
+    assert page_log.foreign_requests == []
+    assert page_log.errors == []
