@@ -31,6 +31,7 @@ from healthbridge.cooperation.training import commands as training_commands
 from healthbridge.cooperation.uhc import commands as uhc_commands
 from healthbridge.db import make_engine, make_session_factory, unit_of_work
 from healthbridge.errors import HealthBridgeError
+from healthbridge.notifications import commands as notification_commands
 from healthbridge.paging import MAX_LIMIT, PageRequest
 from healthbridge.policy import Principal, Role, operator_principal
 from healthbridge.settings import get_settings
@@ -451,3 +452,4 @@ for _module in (
     training_commands,
 ):
     _module.register(app=app, import_app=import_app, export_app=export_app)
+notification_commands.register(app=app)

@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = None
     #: Pool size for PostgreSQL connections (ignored for SQLite).
     db_pool_size: int = 10
+    #: The SMTP server that ``healthbridge notify send`` delivers queued e-mails through;
+    #: ``None`` leaves e-mails queued (sending then refuses with a clear message).
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "healthbridge@localhost"
+    #: Upgrade the connection with STARTTLS before sending (and before logging in).
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = None
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to an SQLite file in :attr:`data_dir`."""
