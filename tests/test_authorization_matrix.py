@@ -23,6 +23,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from tests.cooperation.training.probes import viet_nam_trainee
 
 from healthbridge.accounts.models import User
 from healthbridge.api import iter_routes
@@ -151,6 +152,19 @@ CROSS_COUNTRY_PROBES: dict[tuple[str, str], ProbeFactory] = {
         f"/api/v1/users/{w.marker.id}", json={"title": "changed from Thailand"}
     ),
     ("GET", "/users"): lambda w: Probe("/users"),
+    # Training: a Viet Nam trainee on a course, made through the training service.
+    ("GET", "/api/v1/trainees"): lambda w: Probe(
+        "/api/v1/trainees", params={"country": "VNM"}, marker=viet_nam_trainee(w).marker
+    ),
+    ("GET", "/api/v1/trainees/{trainee_id}"): lambda w: (
+        lambda r: Probe(f"/api/v1/trainees/{r.trainee_id}", marker=r.marker)
+    )(viet_nam_trainee(w)),
+    ("GET", "/api/v1/courses/{course_id}/enrolments"): lambda w: (
+        lambda r: Probe(f"/api/v1/courses/{r.course_id}/enrolments", marker=r.marker)
+    )(viet_nam_trainee(w)),
+    ("GET", "/training/trainees"): lambda w: Probe(
+        "/training/trainees", marker=viet_nam_trainee(w).marker
+    ),
 }
 
 PERSONAL_ROUTES = [
@@ -218,20 +232,22 @@ def _denials(session: Session) -> int:
 
 def _path_for(path: str, world: World, role: Role, country: str | None) -> str:
     own = world.users[(role, country)]
-    values = {"user_id": str(own.id), "token_id": "1"}
+    values = {"user_id": str(own.id), "token_id": "1", "country": "THA"}
     by_collection = {
         "countries": "THA",
         "subdivisions": "TH-10",
         "diseases": "dengue",
         "organisations": "WHO",
+        "uhc-indicators": "UHC_INDEX_REPORTED",
     }
 
     def fill(match: re.Match[str]) -> str:
+        # The guard answers before any record is looked up, so any well-formed value will do.
         name = match.group(1)
         if name == "code":
             collection = path[: match.start()].rstrip("/").rsplit("/", 1)[-1]
-            return by_collection[collection]
-        return values[name]
+            return by_collection.get(collection, "X")
+        return values.get(name, "1")
 
     return re.sub(r"\{(\w+)\}", fill, path)
 
