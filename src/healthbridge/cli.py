@@ -35,6 +35,7 @@ from healthbridge.notifications import commands as notification_commands
 from healthbridge.paging import MAX_LIMIT, PageRequest
 from healthbridge.policy import Principal, Role, operator_principal
 from healthbridge.settings import get_settings
+from healthbridge.surveillance import commands as surveillance_commands
 
 app = typer.Typer(
     name="healthbridge",
@@ -453,3 +454,4 @@ for _module in (
 ):
     _module.register(app=app, import_app=import_app, export_app=export_app)
 notification_commands.register(app=app)
+surveillance_commands.register(app=app, import_app=import_app, export_app=export_app)
