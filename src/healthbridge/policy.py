@@ -76,6 +76,9 @@ class Action(StrEnum):
     UHC_WRITE = "uhc:write"
     TRAINING_WRITE = "training:write"
     TRAINEE_READ = "trainee:read"
+    # Surveillance: weekly aggregates are the regional layer; reporting them is a country's.
+    SURVEILLANCE_AGGREGATE_READ = "surveillance:aggregate:read"
+    SURVEILLANCE_REPORT = "surveillance:report"
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,9 @@ class Rule:
 ALL_ROLES = frozenset(Role)
 
 _COOPERATION_EDITORS = frozenset({Role.REGIONAL_ADMIN, Role.SECRETARIAT, Role.FOCAL_POINT})
+_SURVEILLANCE_REPORTERS = frozenset(
+    {Role.REGIONAL_ADMIN, Role.FOCAL_POINT, Role.EPIDEMIOLOGIST, Role.EOC_OFFICER}
+)
 
 RULES: dict[Action, Rule] = {
     Action.REFERENCE_READ: Rule(ALL_ROLES, Scope.REGION),
@@ -115,6 +121,8 @@ RULES: dict[Action, Rule] = {
     Action.UHC_WRITE: Rule(_COOPERATION_EDITORS, Scope.OWN_COUNTRY_OR_REGIONAL),
     Action.TRAINING_WRITE: Rule(_COOPERATION_EDITORS, Scope.OWN_COUNTRY_OR_REGIONAL),
     # Trainees are people: their records stay with their country (and the hub's organisers).
+    Action.SURVEILLANCE_AGGREGATE_READ: Rule(ALL_ROLES, Scope.REGION),
+    Action.SURVEILLANCE_REPORT: Rule(_SURVEILLANCE_REPORTERS, Scope.OWN_COUNTRY_OR_REGIONAL),
     Action.TRAINEE_READ: Rule(
         _COOPERATION_EDITORS, Scope.OWN_COUNTRY_OR_REGIONAL, personal_data=True
     ),
