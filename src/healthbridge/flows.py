@@ -20,6 +20,7 @@ from healthbridge.cooperation.uhc import demo as uhc_demo
 from healthbridge.geography import service as geography
 from healthbridge.organisations import service as organisations
 from healthbridge.policy import Principal, Role, operator_principal
+from healthbridge.surveillance import demo as surveillance_demo
 from healthbridge.surveillance import service as surveillance
 
 
@@ -155,6 +156,13 @@ def load_demo(*, session: Session, actor: Principal | None = None) -> list[DemoA
             ),
         )
     # In the order their records refer to each other.
-    for module in (meetings_demo, projects_demo, commitments_demo, uhc_demo, training_demo):
+    for module in (
+        meetings_demo,
+        projects_demo,
+        commitments_demo,
+        uhc_demo,
+        training_demo,
+        surveillance_demo,
+    ):
         module.load_demo(session=session, actor=actor)
     return list(DEMO_ACCOUNTS)

@@ -30,6 +30,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Projects", "/projects", Action.COOPERATION_READ),
     NavItem("UHC", "/uhc", Action.COOPERATION_READ),
     NavItem("Training", "/training", Action.COOPERATION_READ),
+    NavItem("Weekly counts", "/surveillance/weekly", Action.SURVEILLANCE_AGGREGATE_READ),
     NavItem("Countries", "/countries", Action.REFERENCE_READ),
     NavItem("Diseases", "/diseases", Action.REFERENCE_READ),
     NavItem("Organisations", "/organisations", Action.REFERENCE_READ),
