@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -36,6 +37,7 @@ from healthbridge.paging import MAX_LIMIT, PageRequest
 from healthbridge.policy import Principal, Role, operator_principal
 from healthbridge.settings import get_settings
 from healthbridge.surveillance import commands as surveillance_commands
+from healthbridge.surveillance import import_commands as weekly_import_commands
 
 app = typer.Typer(
     name="healthbridge",
@@ -75,7 +77,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err().print(f"[bold red]error:[/] {message}", highlight=False)
+    # The message may quote user input (a file name, a cell): never read it as markup, and keep
+    # it on one line so that scripts can grep it.
+    err().print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -455,3 +459,4 @@ for _module in (
     _module.register(app=app, import_app=import_app, export_app=export_app)
 notification_commands.register(app=app)
 surveillance_commands.register(app=app, import_app=import_app, export_app=export_app)
+weekly_import_commands.register(app=app, import_app=import_app, export_app=export_app)
