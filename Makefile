@@ -33,8 +33,8 @@ system-deps:
 	scripts/install-system-deps
 
 lint: install
-	$(BIN)/ruff check src tests scripts
-	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/ruff format --check src tests scripts bench
 
 typecheck: install
 	$(BIN)/mypy
