@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner, Result
 
-from healthbridge.analytics.detection.methods import farrington_available
 from healthbridge.cli import app
 
 DATA = Path(__file__).parents[1] / "reference" / "data"
@@ -92,7 +91,6 @@ def test_detect_ears_reproduces_the_reference(
 # R's salmonella.agona is an sts without dates: its reference weeks lie 52 weeks apart. R's
 # salmAllOnset has dates (epochAsDate=TRUE): its reference weeks are found by date, which the
 # command does from the "week" column with --epoch-as-date.
-@pytest.mark.skipif(not farrington_available(), reason="farrington kernel not built yet")
 @pytest.mark.parametrize(
     ("name", "flags"), [("salmonella.agona", []), ("salmAllOnset", ["--epoch-as-date"])]
 )

@@ -7,7 +7,6 @@ reproduces the reference output.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -17,13 +16,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from healthbridge.analytics.detection.ears import EarsMethod, ears_c, first_week
+from healthbridge.analytics.detection.farrington import farrington_flexible
 
 Family = Literal["ears", "farrington"]
 
 #: First monitored week (1-based) of the Farrington-family reference calls: ``5*52+4``, the
 #: first week with five whole years of history plus the window of three weeks.
 FARRINGTON_FIRST_WEEK = 5 * 52 + 4
-_FARRINGTON_MODULE = "healthbridge.analytics.detection.farrington"
 
 
 class DetectionOutput(NamedTuple):
@@ -147,24 +146,12 @@ def _ears_runner(method: EarsMethod) -> Runner:
 def _farrington_runner(
     counts: NDArray[np.float64], monitor: NDArray[np.int64], params: dict[str, Any]
 ) -> DetectionOutput:
-    # Imported when used: the Farrington kernel is built separately, and the EARS methods
-    # must work without it.
-    farrington = importlib.import_module(_FARRINGTON_MODULE)
-    result = farrington.farrington_flexible(counts, monitor=monitor, **params)
+    result = farrington_flexible(counts, monitor=monitor, **params)
     return DetectionOutput(
         np.asarray(result.upperbound, dtype=np.float64),
         np.asarray(result.alarm, dtype=np.bool_),
         np.asarray(result.expected, dtype=np.float64),
     )
-
-
-def farrington_available() -> bool:
-    """Whether the Farrington kernel (``healthbridge.analytics.detection.farrington``) exists."""
-    try:
-        farrington = importlib.import_module(_FARRINGTON_MODULE)
-    except ImportError:
-        return False
-    return hasattr(farrington, "farrington_flexible")
 
 
 def _ears(name: str, method: EarsMethod) -> DetectionMethod:
