@@ -45,6 +45,9 @@ def test_portfolio_sector_filter_and_results(
 
     page.get_by_role("navigation", name="Modules").get_by_role("link", name="Projects").click()
     expect(page).to_have_url(f"{live_server}/projects")
+    # A link click returns once the new page commits, which can be before htmx (a deferred
+    # script) has wired the filter form: a change fired then is lost. Wait for the load event.
+    page.wait_for_load_state("load")
     expect(page.get_by_role("heading", level=1)).to_have_text("Cooperation projects")
     table = page.locator("#projects")
     rows = table.locator("tbody tr")
