@@ -13,8 +13,8 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session, sessionmaker
-from tests.conftest import TEST_PASSWORD
 from tests.cooperation.commitments.arrange import make_commitment, make_meeting
+from tests.e2e.browsing import sign_in
 from tests.e2e.conftest import PageLog
 
 from healthbridge.accounts.models import User
@@ -28,14 +28,6 @@ UserFactory = Callable[..., User]
 ARRANGER = Principal(email="arranger", role=Role.REGIONAL_ADMIN, country=None)
 TODAY = service.today()
 TEXT = "Share Thailand's laboratory capacity assessment"
-
-
-def _sign_in(page: Page, live_server: str, user: User) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail", exact=True).fill(user.email)
-    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{live_server}/")
 
 
 def _arrange(session_factory: sessionmaker[Session]) -> int:
@@ -69,7 +61,7 @@ def test_delivering_with_a_link_takes_it_off_the_overdue_tab(
     page_log: PageLog,
 ) -> None:
     commitment_id = _arrange(session_factory)
-    _sign_in(page, live_server, make_user(Role.FOCAL_POINT, "THA", full_name="Somchai W."))
+    sign_in(page, live_server, make_user(Role.FOCAL_POINT, "THA", full_name="Somchai W.").email)
 
     page.goto("/commitments")
     page.get_by_role("link", name="Overdue", exact=True).click()
@@ -125,7 +117,7 @@ def test_the_scorecard_draws_its_chart_and_filters_the_tracker(
     page_log: PageLog,
 ) -> None:
     _arrange(session_factory)
-    _sign_in(page, live_server, make_user(Role.VIEWER, "IDN"))
+    sign_in(page, live_server, make_user(Role.VIEWER, "IDN").email)
 
     page.goto("/commitments/scorecard")
     expect(page.get_by_role("heading", level=1)).to_have_text("Commitment scorecard")

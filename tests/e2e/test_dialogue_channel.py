@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
-from tests.conftest import TEST_PASSWORD
+from tests.e2e.browsing import sign_in
 
 from healthbridge.accounts.models import User
 from healthbridge.policy import Role
@@ -28,11 +28,7 @@ def test_meeting_agenda_commitment_overdue_and_delivered(
     page: Page, live_server: str, make_user: Callable[..., User]
 ) -> None:
     officer = make_user(Role.SECRETARIAT, None, full_name="Daniel Tan")
-    page.goto("/login")
-    page.get_by_label("E-mail", exact=True).fill(officer.email)
-    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{live_server}/")
+    sign_in(page, live_server, officer.email)
 
     # 1. The meeting and its agenda, through the form.
     page.goto("/meetings/new")

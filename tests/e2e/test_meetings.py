@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
-from tests.conftest import TEST_PASSWORD
+from tests.e2e.browsing import sign_in
 from tests.e2e.conftest import PageLog
 
 from healthbridge.accounts.models import User
@@ -23,18 +23,10 @@ UserFactory = Callable[..., User]
 TITLE = "ASEAN–Korea working group on laboratory networks"
 
 
-def _sign_in(page: Page, live_server: str, user: User) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail", exact=True).fill(user.email)
-    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{live_server}/")
-
-
 def test_a_meeting_created_through_the_form_shows_on_its_page_and_in_the_calendar(
     page: Page, live_server: str, make_user: UserFactory, page_log: PageLog
 ) -> None:
-    _sign_in(page, live_server, make_user(Role.SECRETARIAT, None, full_name="Daniel Tan"))
+    sign_in(page, live_server, make_user(Role.SECRETARIAT, None, full_name="Daniel Tan").email)
 
     page.get_by_role("navigation", name="Modules").get_by_role("link", name="Meetings").click()
     expect(page).to_have_url(f"{live_server}/meetings")

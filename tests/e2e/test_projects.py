@@ -11,8 +11,8 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session, sessionmaker
-from tests.conftest import TEST_PASSWORD
 from tests.cooperation.projects.payloads import load_demo_projects
+from tests.e2e.browsing import sign_in
 from tests.e2e.conftest import PageLog
 
 from healthbridge.accounts.models import User
@@ -21,15 +21,6 @@ from healthbridge.policy import Principal, Role
 pytestmark = pytest.mark.browser
 
 UserFactory = Callable[..., User]
-
-
-def _sign_in(page: Page, live_server: str, make_user: UserFactory) -> None:
-    user = make_user(Role.VIEWER, "IDN", full_name="Siti Rahma")
-    page.goto("/login")
-    page.get_by_label("E-mail", exact=True).fill(user.email)
-    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{live_server}/")
 
 
 def test_portfolio_sector_filter_and_results(
@@ -41,7 +32,7 @@ def test_portfolio_sector_filter_and_results(
     page_log: PageLog,
 ) -> None:
     load_demo_projects(session_factory, operator)
-    _sign_in(page, live_server, make_user)
+    sign_in(page, live_server, make_user(Role.VIEWER, "IDN", full_name="Siti Rahma").email)
 
     page.get_by_role("navigation", name="Modules").get_by_role("link", name="Projects").click()
     expect(page).to_have_url(f"{live_server}/projects")

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session, sessionmaker
-from tests.conftest import TEST_PASSWORD
+from tests.e2e.browsing import sign_in
 from tests.e2e.conftest import PageLog
 
 from healthbridge.accounts.models import User
@@ -23,14 +23,6 @@ UserFactory = Callable[..., User]
 HUB = "Global biomanufacturing workforce training hub"
 
 
-def _sign_in(page: Page, live_server: str, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{live_server}/")
-
-
 @pytest.fixture
 def hub(session_factory: sessionmaker[Session], operator: Principal) -> None:
     with unit_of_work(session_factory) as session:
@@ -41,7 +33,7 @@ def hub(session_factory: sessionmaker[Session], operator: Principal) -> None:
 def test_training_overview_and_programme_summary(
     page: Page, live_server: str, make_user: UserFactory, page_log: PageLog
 ) -> None:
-    _sign_in(page, live_server, make_user(Role.FOCAL_POINT, "THA").email)
+    sign_in(page, live_server, make_user(Role.FOCAL_POINT, "THA").email)
 
     page.get_by_role("navigation", name="Modules").get_by_role("link", name="Training").click()
     expect(page).to_have_url(f"{live_server}/training")
@@ -83,7 +75,7 @@ def test_training_overview_and_programme_summary(
 def test_a_viewer_sees_the_counts_but_no_trainee_list(
     page: Page, live_server: str, make_user: UserFactory
 ) -> None:
-    _sign_in(page, live_server, make_user(Role.VIEWER, "IDN").email)
+    sign_in(page, live_server, make_user(Role.VIEWER, "IDN").email)
     page.goto("/training/BIOHUB", wait_until="domcontentloaded")
     expect(page.locator("#programme-by-country")).to_contain_text("Indonesia")
     expect(page.get_by_role("link", name=re.compile("Trainees of this programme"))).to_have_count(0)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session, sessionmaker
-from tests.conftest import TEST_PASSWORD
+from tests.e2e.browsing import sign_in
 from tests.e2e.conftest import PageLog
 
 from healthbridge.accounts.models import User
@@ -22,14 +22,6 @@ pytestmark = pytest.mark.browser
 UserFactory = Callable[..., User]
 
 
-def _sign_in(page: Page, live_server: str, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{live_server}/")
-
-
 def test_compare_the_region_switch_indicator_and_open_a_countrys_trends(
     page: Page,
     live_server: str,
@@ -40,7 +32,7 @@ def test_compare_the_region_switch_indicator_and_open_a_countrys_trends(
 ) -> None:
     with unit_of_work(session_factory) as session:
         demo.load_demo(session=session, actor=operator)
-    _sign_in(page, live_server, make_user(Role.FOCAL_POINT, "LAO").email)
+    sign_in(page, live_server, make_user(Role.FOCAL_POINT, "LAO").email)
 
     page.get_by_role("navigation", name="Modules").get_by_role("link", name="UHC").click()
     expect(page).to_have_url(f"{live_server}/uhc")
