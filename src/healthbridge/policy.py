@@ -79,6 +79,13 @@ class Action(StrEnum):
     # Surveillance: weekly aggregates are the regional layer; reporting them is a country's.
     SURVEILLANCE_AGGREGATE_READ = "surveillance:aggregate:read"
     SURVEILLANCE_REPORT = "surveillance:report"
+    # Case reports and lab results are personal data: they stay with their country.
+    CASE_READ = "case:read"
+    CASE_REPORT = "case:report"
+    # Signals (alarms of the detection methods) are aggregate: the region sees them; the
+    # country's officers (and the regional ones) triage them and run detection.
+    SIGNAL_READ = "signal:read"
+    SIGNAL_TRIAGE = "signal:triage"
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,7 @@ _COOPERATION_EDITORS = frozenset({Role.REGIONAL_ADMIN, Role.SECRETARIAT, Role.FO
 _SURVEILLANCE_REPORTERS = frozenset(
     {Role.REGIONAL_ADMIN, Role.FOCAL_POINT, Role.EPIDEMIOLOGIST, Role.EOC_OFFICER}
 )
+_CASE_READERS = frozenset({Role.FOCAL_POINT, Role.EPIDEMIOLOGIST, Role.EOC_OFFICER})
 
 RULES: dict[Action, Rule] = {
     Action.REFERENCE_READ: Rule(ALL_ROLES, Scope.REGION),
@@ -126,6 +134,15 @@ RULES: dict[Action, Rule] = {
     Action.TRAINEE_READ: Rule(
         _COOPERATION_EDITORS, Scope.OWN_COUNTRY_OR_REGIONAL, personal_data=True
     ),
+    # Case-level data never leaves its country: not even a regional role reads it (the region
+    # sees it rolled up into weekly counts). A regional administrator may load a country's file
+    # (the deployment's operator does, from the command line) without reading it back.
+    Action.CASE_READ: Rule(_CASE_READERS, Scope.OWN_COUNTRY, personal_data=True),
+    Action.CASE_REPORT: Rule(
+        _SURVEILLANCE_REPORTERS, Scope.OWN_COUNTRY_OR_REGIONAL, personal_data=True
+    ),
+    Action.SIGNAL_READ: Rule(ALL_ROLES, Scope.REGION),
+    Action.SIGNAL_TRIAGE: Rule(_SURVEILLANCE_REPORTERS, Scope.OWN_COUNTRY_OR_REGIONAL),
 }
 
 
