@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.typing import NDArray
 
+from healthbridge.analytics.detection import methods as registry
 from healthbridge.analytics.detection.ears import EarsMethod, ears_c, first_week
 
 METHODS: tuple[EarsMethod, ...] = ("C1", "C2", "C3")
@@ -316,3 +317,27 @@ def test_method_table_refuses_foreign_parameters_and_dates() -> None:
         method.run(np.ones((1, 20)), monitor=[10], dates=np.arange(20))
     with pytest.raises(ValueError, match="within"):
         method.run(np.ones((1, 20)), monitor=[20])
+
+
+@given(
+    counts=count_arrays(),
+    method=st.sampled_from(METHODS),
+    baseline=st.integers(3, 9),
+    data=st.data(),
+)
+def test_the_runner_computes_only_the_window_yet_equals_the_whole_series(
+    counts: NDArray[np.float64], method: EarsMethod, baseline: int, data: st.DataObject
+) -> None:
+    """The latest-week path computes a short window; its bounds equal the whole-series ones."""
+    weeks = counts.shape[1]
+    assume(weeks > 0)
+    monitor = np.array(
+        sorted(data.draw(st.sets(st.integers(0, weeks - 1), min_size=1, max_size=weeks)))
+    )
+    runner = registry.METHODS[f"ears-{method.lower()}"]
+    out = runner.run(counts, monitor=monitor, parameters={"baseline": baseline, "alpha": 0.01})
+    whole = ears_c(counts, method=method, baseline=baseline, alpha=0.01)
+    np.testing.assert_array_equal(out.upperbound[:, monitor], whole.upperbound[:, monitor])
+    np.testing.assert_array_equal(out.alarm[:, monitor], whole.alarm[:, monitor])
+    others = np.setdiff1d(np.arange(weeks), monitor)
+    assert np.isnan(out.upperbound[:, others]).all() and not out.alarm[:, others].any()

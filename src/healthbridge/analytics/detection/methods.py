@@ -130,15 +130,28 @@ class DetectionMethod:
         return self.family == "farrington"
 
 
+#: Weeks between a week and the oldest baseline week any EARS method reads for it, past the
+#: baseline itself: C2/C3's guard band of two weeks plus C3's two previous statistics.
+_EARS_REACH = 5
+
+
 def _ears_runner(method: EarsMethod) -> Runner:
     def run(
         counts: NDArray[np.float64], monitor: NDArray[np.int64], params: dict[str, Any]
     ) -> DetectionOutput:
-        result = ears_c(counts, method=method, **params)
-        monitored = np.zeros(counts.shape[1], dtype=np.bool_)
-        monitored[monitor] = True
-        upperbound = np.where(monitored, result.upperbound, np.nan)
-        return DetectionOutput(upperbound, result.alarm & monitored, None)
+        upperbound = np.full(counts.shape, np.nan)
+        alarm = np.zeros(counts.shape, dtype=np.bool_)
+        if monitor.size == 0:
+            return DetectionOutput(upperbound, alarm, None)
+        # A week's bound depends only on the weeks up to `_EARS_REACH + baseline` before it:
+        # compute over that window, not the whole series (the latest week of a long series
+        # then costs a few weeks' work).
+        start = max(0, int(monitor.min()) - _EARS_REACH - int(params.get("baseline", 7)))
+        stop = int(monitor.max()) + 1
+        result = ears_c(counts[:, start:stop], method=method, **params)
+        upperbound[:, monitor] = result.upperbound[:, monitor - start]
+        alarm[:, monitor] = result.alarm[:, monitor - start]
+        return DetectionOutput(upperbound, alarm, None)
 
     return run
 
