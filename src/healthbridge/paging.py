@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, inspect, select
 from sqlalchemy.orm import Session
 
 from healthbridge.errors import FieldError, Invalid
@@ -69,9 +69,20 @@ def paginate(
             ],
         )
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    ordered = query.order_by(column.desc() if descending else column.asc())
+    ordered = query.order_by(column.desc() if descending else column.asc(), *_tiebreak(query))
     rows = session.execute(ordered.limit(page.limit).offset(page.offset)).scalars().all()
     return list(rows), total
+
+
+def _tiebreak(query: Select[Any]) -> tuple[Any, ...]:
+    """The primary key of the listed entity: rows equal in the sorted column keep one order, so
+    that consecutive pages neither repeat nor skip a row."""
+    descriptions = query.column_descriptions
+    entity = descriptions[0].get("entity") if descriptions else None
+    if entity is None:
+        return ()
+    mapper = inspect(entity, raiseerr=False)
+    return tuple(mapper.primary_key) if mapper is not None else ()
 
 
 def like_pattern(text: str) -> str:
