@@ -403,11 +403,14 @@ class _RowChecker:
                 row, column, f"'{_shown(text)}' is not a whole number of {column}, 0 or more"
             )
             return None
-        number = int(text)
-        if number > MAX_COUNT:
-            self._error(row, column, f"{number} is more than {MAX_COUNT:,} {column} in a week")
+        # Python refuses to convert more than 4,300 digits; anything past ten is too many anyway.
+        digits = text.lstrip("0") or "0"
+        if len(digits) > len(str(MAX_COUNT)) or int(digits) > MAX_COUNT:
+            self._error(
+                row, column, f"'{_shown(text)}' is more than {MAX_COUNT:,} {column} in a week"
+            )
             return None
-        return number
+        return int(digits)
 
 
 def _shown(text: str) -> str:
