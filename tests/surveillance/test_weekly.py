@@ -24,7 +24,7 @@ from healthbridge.interop.weekly_csv import CellValue, write_weekly_csv
 from healthbridge.paging import PageRequest
 from healthbridge.policy import Principal, Role
 from healthbridge.settings import get_settings
-from healthbridge.surveillance import demo, import_commands, weekly
+from healthbridge.surveillance import demo, import_commands, weekly, weekly_import
 from healthbridge.surveillance.models import SOURCE_CASE_ROLLUP, WeeklyCount
 
 Stored = dict[tuple[str, str | None, str, str, str], tuple[int, int | None]]
@@ -60,10 +60,10 @@ def principal(user: User) -> Principal:
 
 def run_import(
     factory: sessionmaker[Session], actor: Principal, data: bytes, **kwargs: Any
-) -> weekly.WeeklyImportReport:
+) -> weekly_import.WeeklyImportReport:
     """An import in its own unit of work, as the border runs it."""
     with unit_of_work(factory) as session:
-        return weekly.import_weekly_csv(
+        return weekly_import.import_weekly_csv(
             session=session, actor=actor, data=data, filename="counts.csv", **kwargs
         )
 
@@ -87,7 +87,7 @@ def imports(factory: sessionmaker[Session]) -> list[AuditEntry]:
         )
 
 
-def counts(report: weekly.WeeklyImportReport) -> tuple[int, int, int, int]:
+def counts(report: weekly_import.WeeklyImportReport) -> tuple[int, int, int, int]:
     return (report.rows, report.created, report.updated, report.unchanged)
 
 
@@ -260,7 +260,7 @@ def test_a_failure_while_storing_rolls_the_whole_file_back(
     def broken_audit(**_kwargs: Any) -> None:
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(weekly.audit, "record", broken_audit)
+    monkeypatch.setattr(weekly_import.audit, "record", broken_audit)
     data = csv_bytes(row(cases=50), *(row(week=f"2023-W{w:02d}") for w in range(1, 53)))
     with pytest.raises(RuntimeError):
         run_import(session_factory, operator, data)
@@ -270,7 +270,7 @@ def test_a_failure_while_storing_rolls_the_whole_file_back(
 def test_many_rows_go_in_batches(
     session_factory: sessionmaker[Session], operator: Principal, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(weekly, "BATCH_SIZE", 7)
+    monkeypatch.setattr(weekly_import, "BATCH_SIZE", 7)
     weeks = [f"2023-W{w:02d}" for w in range(1, 53)]
     areas = ["TH-10", "TH-50", None]
     data = csv_bytes(
@@ -331,7 +331,7 @@ def test_a_concurrent_import_of_the_same_weeks_is_a_conflict_and_stores_nothing(
     data = csv_bytes(row(), row(area=None))
     run_import(session_factory, operator, data)
     # As if another import had stored these keys after this one looked them up.
-    monkeypatch.setattr(weekly, "_stored", lambda *_args: {})
+    monkeypatch.setattr(weekly_import, "_stored", lambda *_args: {})
     with pytest.raises(Conflict, match="another import stored some of these weekly counts"):
         run_import(session_factory, operator, csv_bytes(row(cases=5), row(area=None, cases=5)))
     assert set(stored(session_factory).values()) == {(10, 0)}
@@ -580,12 +580,12 @@ def test_the_demo_is_deterministic_and_idempotent(
         first = demo.load_demo(session=session, actor=operator)
     with unit_of_work(session_factory) as session:
         second = demo.load_demo(session=session, actor=operator)
-    weeks = 104
+    weeks = 411
     assert counts(first) == (12 * weeks, 12 * weeks, 0, 0)
     assert counts(second) == (12 * weeks, 0, 0, 12 * weeks)
     assert first.countries == ["IDN", "PHL", "THA", "VNM"]
     assert first.diseases == ["dengue", "measles"]
-    assert (first.first_week, first.last_week) == ("2023-W01", "2024-W52")
+    assert (first.first_week, first.last_week) == ("2019-W01", "2026-W46")
     values = stored(session_factory)
     assert {key[4] for key in values} == {"aggregate"}
     assert {key[1] for key in values if key[0] in ("IDN", "PHL")} == {None}

@@ -121,13 +121,13 @@ def test_the_page_shows_the_readers_country_with_an_epicurve_and_its_table(
     [figure] = figures(page)
     bars = figure["data"][0]
     assert bars["type"] == "bar"
-    assert len(bars["x"]) == len(bars["y"]) == 104
-    assert bars["x"][0] == "2023-01-02" and bars["customdata"][0] == "2023-W01"
+    assert len(bars["x"]) == len(bars["y"]) == 411
+    assert bars["x"][0] == "2018-12-31" and bars["customdata"][0] == "2019-W01"
     assert 'role="img"' in page and 'aria-label="Epidemic curve: weekly cases of Dengue' in page
 
     rows = table_rows(page)
-    assert len(rows) == 104
-    assert rows[0][:2] == ["2023-W01", "2023-01-02"]
+    assert len(rows) == 411
+    assert rows[0][:2] == ["2019-W01", "2018-12-31"]
     assert [int(r[2]) for r in rows] == bars["y"]
     assert '<th scope="col">Cases</th>' in page
     # A viewer reads but does not report: no upload form.
@@ -143,7 +143,7 @@ def test_an_area_and_a_national_series(client: TestClient, viewer: Headers) -> N
     assert "Dengue, Chiang Mai (TH-50), Thailand" in area
     measles = client.get(PAGE, params={"country": "PHL", "disease": "measles"}, headers=viewer).text
     assert "Measles, Philippines, national total" in measles
-    assert len(figures(measles)[0]["data"][0]["y"]) == 104
+    assert len(figures(measles)[0]["data"][0]["y"]) == 411
     empty = client.get(PAGE, params={"country": "KOR", "disease": "mers"}, headers=viewer)
     assert empty.status_code == 200
     assert 'data-testid="no-counts"' in empty.text

@@ -1,10 +1,12 @@
 """Command-line commands of surveillance: ``healthbridge detect`` and ``healthbridge rt``.
 
-Both work on files alone (no database): ``detect`` runs an outbreak detection method over weekly
-counts, ``rt`` estimates the reproduction number from daily incidence. The parameter options are
-named after R's (``surveillance::earsC``, ``farringtonFlexible``; ``EpiEstim::estimate_R``) and
-default to the presets of the reference calls, so that a command with no options reproduces
-``tests/reference/data``.
+``detect --input/--output`` and ``rt`` work on files alone (no database): ``detect`` runs an
+outbreak detection method over weekly counts, ``rt`` estimates the reproduction number from daily
+incidence. The parameter options are named after R's (``surveillance::earsC``,
+``farringtonFlexible``, ``algo.cusum``; ``EpiEstim::estimate_R``) and default to the presets of
+the reference calls, so that a command with no options reproduces ``tests/reference/data``.
+``detect --all`` runs the methods over the database's weekly counts and stores their alarms as
+signals (:mod:`healthbridge.surveillance.signals`).
 """
 
 from __future__ import annotations
@@ -18,16 +20,29 @@ import numpy as np
 import typer
 from rich.markup import escape
 
-from healthbridge.analytics.detection.methods import METHODS
+from healthbridge.analytics.detection.cusum import TRANSFORMS, cusum
+from healthbridge.analytics.detection.methods import METHODS, DetectionOutput
 from healthbridge.analytics.rt import cori_rt
 from healthbridge.errors import HealthBridgeError
 from healthbridge.interop import counts_csv
+from healthbridge.surveillance import signal_commands, signals
 
 #: R's ``thresholdMethod`` values of ``farringtonFlexible``.
 THRESHOLD_METHODS: tuple[str, ...] = ("delta", "nbPlugin", "muan")
 
 _EARS = "EARS options"
 _FARRINGTON = "Farrington options"
+_CUSUM = "CUSUM options"
+_DATABASE = "Over the database (--all)"
+#: Every method of ``--method``: the kernels of ``METHODS`` and the CUSUM.
+METHOD_NAMES: tuple[str, ...] = (*METHODS, signals.CUSUM)
+#: First week ``--method cusum`` monitors by default: two years of in-control weeks before it.
+CUSUM_FIRST_WEEK = 105
+CUSUM_REFERENCE = (
+    "surveillance::algo.cusum(x, control=list(range=105:n, k=1.04, h=2.26, m=NULL, "
+    'trans="standard", alpha=NULL)); Rossi G, Lampugnani L, Marchi M (1999), Statistics in '
+    "Medicine 18(16), 2111-2122"
+)
 
 
 def _farrington_default(key: str) -> str:
@@ -41,6 +56,11 @@ def _farrington_default(key: str) -> str:
     if len(set(values.values())) == 1:
         return str(next(iter(values.values())))
     return ", ".join(f"{value} ({name})" for name, value in values.items())
+
+
+def _flags(values: dict[str, Any]) -> list[str]:
+    """The command-line flags of the options given (not None), e.g. ``--min-sigma``."""
+    return ["--" + key.replace("_", "-") for key, value in values.items() if value is not None]
 
 
 def _message(error: HealthBridgeError) -> str:
@@ -118,35 +138,66 @@ def register(*, app: typer.Typer, import_app: typer.Typer, export_app: typer.Typ
     @app.command()
     def detect(
         method: Annotated[
-            str,
+            list[str] | None,
             typer.Option(
-                help=f"Detection method: {', '.join(METHODS)}. Its defaults are the reference "
-                "control list.",
+                metavar="NAME",
+                help=f"Detection method: {', '.join(METHOD_NAMES)}. Its defaults are the "
+                "reference control list (cusum: R's algo.cusum with range=105:n, k=1.04, "
+                "h=2.26, trans=standard; Rossi et al. 1999). Once with --input; with --all it "
+                "may be repeated (default: noufaily).",
             ),
-        ],
+        ] = None,
         input_path: Annotated[
-            Path,
+            Path | None,
             typer.Option(
                 "--input",
                 help="Counts CSV with columns series,t,count (t 1-based; other columns ignored).",
                 dir_okay=False,
             ),
-        ],
+        ] = None,
         output_path: Annotated[
-            Path,
+            Path | None,
             typer.Option(
                 "--output",
                 help="Where to write series,t,count,upperbound,alarm (+ expected).",
                 dir_okay=False,
             ),
-        ],
+        ] = None,
+        run_all: Annotated[
+            bool,
+            typer.Option(
+                "--all",
+                help="Run over every weekly series of the database instead of a file, and store "
+                "the alarms as signals (deduplicated across runs; triage is kept). Each method "
+                "runs with its preset.",
+                rich_help_panel=_DATABASE,
+            ),
+        ] = False,
+        weeks: Annotated[
+            int | None,
+            typer.Option(
+                "--weeks",
+                help="With --all: how many of the last weeks to monitor.",
+                show_default=str(signals.DEFAULT_WEEKS),
+                rich_help_panel=_DATABASE,
+            ),
+        ] = None,
+        until: Annotated[
+            str | None,
+            typer.Option(
+                "--until",
+                help="With --all: the last week to monitor, e.g. 2024-W52.",
+                show_default="the latest week with a count",
+                rich_help_panel=_DATABASE,
+            ),
+        ] = None,
         weeks_range: Annotated[
             str | None,
             typer.Option(
                 "--range",
                 help="Weeks to monitor, FROM:TO (1-based, inclusive). Default: from the first "
-                "week the method can score (EARS: baseline+1/+3/+5; Farrington: 5*52+4) "
-                "to the end.",
+                "week the method can score (EARS: baseline+1/+3/+5; Farrington: 5*52+4; "
+                f"cusum: {CUSUM_FIRST_WEEK}) to the end.",
             ),
         ] = None,
         baseline: Annotated[
@@ -156,7 +207,9 @@ def register(*, app: typer.Typer, import_app: typer.Typer, export_app: typer.Typ
         alpha: Annotated[
             float | None,
             typer.Option(
-                help="Significance level.", show_default="0.001 for EARS, 0.05 for Farrington"
+                help="Significance level; for cusum, the overdispersion of --trans "
+                "pearsonNegBin (R's alpha).",
+                show_default="0.001 for EARS, 0.05 for Farrington, 0.1 for cusum",
             ),
         ] = None,
         min_sigma: Annotated[
@@ -283,16 +336,51 @@ def register(*, app: typer.Typer, import_app: typer.Typer, export_app: typer.Typ
                 rich_help_panel=_FARRINGTON,
             ),
         ] = None,
+        k: Annotated[
+            float | None,
+            typer.Option(
+                "--k",
+                help="Reference value of the CUSUM.",
+                show_default="1.04",
+                rich_help_panel=_CUSUM,
+            ),
+        ] = None,
+        h: Annotated[
+            float | None,
+            typer.Option(
+                "--h",
+                help="Decision interval: an alarm when the CUSUM reaches it.",
+                show_default="2.26",
+                rich_help_panel=_CUSUM,
+            ),
+        ] = None,
+        m: Annotated[
+            float | None,
+            typer.Option(
+                "--m",
+                help="In-control mean.",
+                show_default="the mean of the weeks before --range",
+                rich_help_panel=_CUSUM,
+            ),
+        ] = None,
+        trans: Annotated[
+            str | None,
+            typer.Option(
+                "--trans",
+                help=f"How counts are standardised: {', '.join(TRANSFORMS)} (rossi: Rossi et "
+                "al. 1999's transformation).",
+                show_default="standard",
+                rich_help_panel=_CUSUM,
+            ),
+        ] = None,
     ) -> None:
-        """Run an outbreak detection method over weekly counts and write upper bounds and alarms."""
-        if method not in METHODS:
-            raise refuse(f"unknown --method {method!r}: choose one of {', '.join(METHODS)}")
-        if threshold_method is not None and threshold_method not in THRESHOLD_METHODS:
-            raise refuse(
-                f"unknown --threshold-method {threshold_method!r}: choose one of "
-                f"{', '.join(THRESHOLD_METHODS)}"
-            )
-        chosen = METHODS[method]
+        """Run an outbreak detection method over weekly counts and write upper bounds and alarms.
+
+        With --all, run the methods over the database's weekly series and store alarms as signals.
+
+        cusum is R's surveillance::algo.cusum (Rossi, Lampugnani, Marchi 1999, Stat Med 18:2111).
+        """
+        cusum_options: dict[str, Any] = {"k": k, "h": h, "m": m, "trans": trans}
         overrides: dict[str, Any] = {
             "baseline": baseline,
             "alpha": alpha,
@@ -309,6 +397,67 @@ def register(*, app: typer.Typer, import_app: typer.Typer, export_app: typer.Typ
             "threshold_method": threshold_method,
             "frequency": frequency,
         }
+        files = {"input": input_path, "output": output_path, "range": weeks_range}
+        if run_all:
+            given = _flags({**files, "epoch_as_date": epoch_as_date or None})
+            given += _flags({**overrides, "limit54": limit54, **cusum_options})
+            if given:
+                raise refuse(
+                    f"{', '.join(given)} cannot be combined with --all: it reads the database "
+                    "and runs each method with its preset"
+                )
+            unknown = [name for name in method or [] if name not in METHOD_NAMES]
+            if unknown:
+                raise refuse(
+                    f"unknown --method {unknown[0]!r}: choose one of {', '.join(METHOD_NAMES)}"
+                )
+            try:
+                signal_commands.detect_all(
+                    methods=list(method or signals.DEFAULT_METHODS),
+                    weeks=signals.DEFAULT_WEEKS if weeks is None else weeks,
+                    until=until,
+                )
+            except HealthBridgeError as error:
+                raise refuse(_message(error)) from None
+            return
+        if weeks is not None or until is not None:
+            raise refuse("--weeks and --until apply to --all only")
+        if input_path is None or output_path is None:
+            raise refuse(
+                "give --input and --output (a counts file), or --all to run over the database"
+            )
+        if not method or len(method) > 1:
+            raise refuse(
+                "give one --method with --input: "
+                + ("it was given several times" if method else f"one of {', '.join(METHOD_NAMES)}")
+            )
+        [method_name] = method
+        if method_name == signals.CUSUM:
+            alpha = overrides.pop("alpha")
+            foreign = _flags(
+                {**overrides, "limit54": limit54, "epoch_as_date": epoch_as_date or None}
+            )
+            if foreign:
+                verb = "does" if len(foreign) == 1 else "do"
+                raise refuse(f"{', '.join(foreign)} {verb} not apply to --method cusum")
+            detect_cusum(
+                input_path, output_path, weeks_range=weeks_range, alpha=alpha, **cusum_options
+            )
+            return
+        if method_name not in METHODS:
+            raise refuse(
+                f"unknown --method {method_name!r}: choose one of {', '.join(METHOD_NAMES)}"
+            )
+        foreign_cusum = _flags(cusum_options)
+        if foreign_cusum:
+            verb = "does" if len(foreign_cusum) == 1 else "do"
+            raise refuse(f"{', '.join(foreign_cusum)} {verb} not apply to --method {method_name}")
+        if threshold_method is not None and threshold_method not in THRESHOLD_METHODS:
+            raise refuse(
+                f"unknown --threshold-method {threshold_method!r}: choose one of "
+                f"{', '.join(THRESHOLD_METHODS)}"
+            )
+        chosen = METHODS[method_name]
         try:
             overrides["limit54"] = _parse_limit54(limit54)
             try:
@@ -347,6 +496,18 @@ def register(*, app: typer.Typer, import_app: typer.Typer, export_app: typer.Typ
             raise refuse(f"--method {chosen.name} needs the Farrington kernel: {error}") from None
         except ValueError as error:
             raise refuse(str(error)) from None
+        write_result(chosen.name, data, monitor, result, output_path, first=first, last=last)
+
+    def write_result(
+        name: str,
+        data: counts_csv.WeeklyCounts,
+        monitor: np.ndarray[Any, np.dtype[np.int64]],
+        result: DetectionOutput,
+        output_path: Path,
+        *,
+        first: int,
+        last: int,
+    ) -> None:
         table = io.StringIO()
         rows = counts_csv.write_detection(
             table,
@@ -362,12 +523,52 @@ def register(*, app: typer.Typer, import_app: typer.Typer, export_app: typer.Typ
         gaps = f", {data.gaps} missing series-weeks" if data.gaps else ""
         err().print(
             escape(
-                f"{chosen.name}: {len(data.series)} series, weeks {first}-{last} "
+                f"{name}: {len(data.series)} series, weeks {first}-{last} "
                 f"({rows} rows{gaps}), {alarms} alarm(s) → {output_path}"
             ),
             highlight=False,
             soft_wrap=True,
         )
+
+    def detect_cusum(
+        input_path: Path,
+        output_path: Path,
+        *,
+        weeks_range: str | None,
+        alpha: float | None,
+        k: float | None,
+        h: float | None,
+        m: float | None,
+        trans: str | None,
+    ) -> None:
+        if trans is not None and trans not in TRANSFORMS:
+            raise refuse(f"unknown --trans {trans!r}: choose one of {', '.join(TRANSFORMS)}")
+        try:
+            data = counts_csv.read_counts(read(input_path), source=str(input_path))
+            first, last = _parse_range(
+                weeks_range, default_first=CUSUM_FIRST_WEEK, weeks=data.weeks
+            )
+            if first < 2 and m is None:
+                raise ValueError(
+                    "--range must start at week 2 or later for --method cusum: the in-control "
+                    "mean is that of the weeks before it (or give --m)"
+                )
+            monitor = np.arange(first - 1, last, dtype=np.int64)
+            found = cusum(
+                data.counts,
+                monitor=monitor,
+                k=signals.CUSUM_PRESET["k"] if k is None else k,
+                h=signals.CUSUM_PRESET["h"] if h is None else h,
+                m=m,
+                trans=signals.CUSUM_PRESET["trans"] if trans is None else trans,
+                alpha=signals.CUSUM_PRESET["alpha"] if alpha is None else alpha,
+            )
+        except HealthBridgeError as error:
+            raise refuse(_message(error)) from None
+        except ValueError as error:
+            raise refuse(str(error)) from None
+        result = DetectionOutput(found.upperbound, found.alarm, None)
+        write_result("cusum", data, monitor, result, output_path, first=first, last=last)
 
     @app.command()
     def rt(

@@ -1,13 +1,18 @@
-"""Demo weekly counts: two years (ISO weeks 2023-W01 to 2024-W52) of synthetic surveillance data.
+"""Demo weekly counts: ISO weeks 2019-W01 to 2026-W46 of synthetic surveillance data, and the
+signals detection finds in them.
 
 - Dengue in five provinces each of Thailand and Viet Nam, peaking in the rainy season;
-- measles national totals of Indonesia and the Philippines, peaking in the dry season.
+- measles national totals of Indonesia and the Philippines, peaking in the dry season;
+- an outbreak in the last weeks of dengue in Bangkok (TH-10) and of measles in the Philippines
+  (:data:`OUTBREAKS`), so that the triage queue has signals to show. Eight years give the
+  Farrington family (``noufaily``, five years of history) every recent week to score.
 
 The values are DEMO VALUES, NOT SURVEILLANCE DATA: drawn from a negative binomial distribution
 whose mean follows a yearly cosine (as ``surveillance::sts_creation`` builds its series), with a
 fixed seed so that every load draws the same numbers, and deaths drawn as a small binomial share
 of the cases. They go through the same CSV import as any country's file (source ``aggregate``,
-file name :data:`DEMO_FILE`), so loading them twice stores them once.
+file name :data:`DEMO_FILE`), so loading them twice stores them once; detection then runs over
+every series (:data:`DEMO_METHODS`, the last four weeks), which a rerun updates and never doubles.
 """
 
 from __future__ import annotations
@@ -21,11 +26,17 @@ from sqlalchemy.orm import Session
 from healthbridge.interop.isoweek import IsoWeek, weeks_between
 from healthbridge.interop.weekly_csv import CellValue, write_weekly_csv
 from healthbridge.policy import Principal
-from healthbridge.surveillance import weekly
+from healthbridge.surveillance import signals, weekly_import
 
 DEMO_FILE = "demo-synthetic-weekly-counts.csv"
-FIRST_WEEK = IsoWeek(2023, 1)
-LAST_WEEK = IsoWeek(2024, 52)
+FIRST_WEEK = IsoWeek(2019, 1)
+LAST_WEEK = IsoWeek(2026, 46)
+#: Cases added to the last weeks of a series, oldest first: (country, area, disease) → cases.
+OUTBREAKS: dict[tuple[str, str | None, str], tuple[int, ...]] = {
+    ("THA", "TH-10", "dengue"): (40, 110, 190),
+    ("PHL", None, "measles"): (60, 140),
+}
+DEMO_METHODS = ("noufaily", "ears-c3")
 SEED = 20_231_127
 WEEKS_PER_YEAR = 52.1775
 
@@ -79,6 +90,9 @@ def demo_rows() -> list[dict[str, CellValue]]:
         mean = series.baseline * np.exp(series.seasonality * np.cos(phase))
         mean /= np.mean(np.exp(series.seasonality * np.cos(phase)))
         cases = rng.negative_binomial(series.size, series.size / (series.size + mean))
+        extra = OUTBREAKS.get((series.country, series.area, series.disease), ())
+        if extra:
+            cases[-len(extra) :] += np.asarray(extra, dtype=cases.dtype)
         deaths = rng.binomial(cases, series.case_fatality)
         rows.extend(
             {
@@ -99,8 +113,11 @@ def demo_csv() -> bytes:
     return write_weekly_csv(demo_rows()).encode()
 
 
-def load_demo(*, session: Session, actor: Principal) -> weekly.WeeklyImportReport:
-    """Import the demo counts as ``actor`` (a regional reporter); idempotent."""
-    return weekly.import_weekly_csv(
+def load_demo(*, session: Session, actor: Principal) -> weekly_import.WeeklyImportReport:
+    """Import the demo counts as ``actor`` (a regional reporter) and run detection over every
+    series; idempotent."""
+    report = weekly_import.import_weekly_csv(
         session=session, actor=actor, data=demo_csv(), filename=DEMO_FILE
     )
+    signals.detect_series(session=session, actor=actor, methods=DEMO_METHODS)
+    return report
