@@ -15,7 +15,7 @@ from healthbridge.audit.models import AuditEntry
 from healthbridge.db import unit_of_work
 from healthbridge.interop.weekly_csv import CellValue, write_weekly_csv
 from healthbridge.policy import Principal, Role
-from healthbridge.surveillance import weekly
+from healthbridge.surveillance import weekly_import
 from healthbridge.surveillance.models import WeeklyCount
 from problem_assertions import assert_problem
 
@@ -66,7 +66,7 @@ def loaded(session_factory: sessionmaker[Session], operator: Principal) -> None:
     ]
     rows.append(row("PHL", None, "measles", "2024-W02", 4, 0))
     with unit_of_work(session_factory) as session:
-        weekly.import_weekly_csv(
+        weekly_import.import_weekly_csv(
             session=session,
             actor=operator,
             data=write_weekly_csv(rows).encode(),
@@ -174,6 +174,8 @@ def test_import_answers_the_counts_and_is_idempotent(
         "diseases": ["dengue"],
         "first_week": "2024-W07",
         "last_week": "2024-W08",
+        "signals_created": 0,
+        "signals_updated": 0,
     }
     again = client.post("/api/v1/weekly-counts/import", files=files, headers=thai_epidemiologist)
     assert (again.json()["created"], again.json()["unchanged"]) == (0, 3)

@@ -1,9 +1,10 @@
 """Pages: the notifiable diseases, and the weekly counts (an epicurve with its table, and the
-CSV upload for those who report)."""
+CSV and DHIS2 uploads for those who report)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
@@ -16,7 +17,7 @@ from healthbridge.geography import service as geography
 from healthbridge.interop.weekly_csv import COLUMNS
 from healthbridge.paging import MAX_LIMIT, PageRequest
 from healthbridge.policy import Action, Principal, is_allowed
-from healthbridge.surveillance import service, weekly
+from healthbridge.surveillance import service, weekly, weekly_import
 from healthbridge.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
@@ -74,10 +75,58 @@ def weekly_import_from_form(
         return _after_import(
             request, session, actor, errors=[FieldError("file", "choose a CSV file")], status=422
         )
-    try:
-        report = weekly.import_weekly_csv(
+    return _import(
+        request,
+        session,
+        actor,
+        lambda: weekly_import.import_weekly_csv(
             session=session, actor=actor, data=file.file, filename=file.filename
-        )
+        ),
+    )
+
+
+@router.post("/surveillance/weekly/import/dhis2", response_class=HTMLResponse)
+def weekly_dhis2_import_from_form(
+    request: Request,
+    session: SessionDep,
+    actor: Reporter,
+    file: Annotated[UploadFile | None, File()] = None,
+    mapping: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    if file is None or not file.filename or mapping is None or not mapping.filename:
+        missing = [
+            FieldError(name, message)
+            for name, upload, message in (
+                ("file", file, "choose the DHIS2 dataValueSets JSON file"),
+                ("mapping", mapping, "choose the mapping JSON file"),
+            )
+            if upload is None or not upload.filename
+        ]
+        return _after_import(request, session, actor, errors=missing, status=422)
+    return _import(
+        request,
+        session,
+        actor,
+        lambda: weekly_import.import_dhis2(
+            session=session,
+            actor=actor,
+            data=file.file,
+            filename=file.filename,
+            mapping=mapping.file,
+            mapping_filename=mapping.filename,
+        ),
+    )
+
+
+def _import(
+    request: Request,
+    session: Session,
+    actor: Principal,
+    run: Callable[[], weekly_import.WeeklyImportReport],
+) -> Response:
+    """The page after an import: what it did, or why nothing was imported."""
+    try:
+        report = run()
     except (Invalid, Forbidden) as refused:
         session.rollback()
         if refused.context is not None:
@@ -95,7 +144,7 @@ def _after_import(
     session: Session,
     actor: Principal,
     *,
-    report: weekly.WeeklyImportReport | None = None,
+    report: weekly_import.WeeklyImportReport | None = None,
     detail: str | None = None,
     errors: list[FieldError] | None = None,
     status: int = 200,

@@ -1,5 +1,5 @@
 """API: notifiable diseases (reference data) and weekly counts (the regional surveillance
-layer: list, CSV import, and one series as arrays for an epicurve)."""
+layer: list, CSV and DHIS2 imports, and one series as arrays for an epicurve)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFi
 
 from healthbridge.deps import Allow, PageDep, SessionDep, add_link_header
 from healthbridge.policy import Action, Principal
-from healthbridge.surveillance import service, weekly
+from healthbridge.surveillance import service, weekly, weekly_import
 from healthbridge.surveillance.schemas import (
     DiseasePage,
     DiseaseRead,
@@ -120,8 +120,43 @@ def import_weekly_counts(
     actor: Reporter,
     file: Annotated[UploadFile, File(description="The weekly-counts CSV")],
 ) -> WeeklyCountImportReport:
-    report = weekly.import_weekly_csv(
+    report = weekly_import.import_weekly_csv(
         session=session, actor=actor, data=file.file, filename=file.filename
+    )
+    return WeeklyCountImportReport.model_validate(report)
+
+
+@router.post(
+    "/weekly-counts/import/dhis2",
+    response_model=WeeklyCountImportReport,
+    summary="Import weekly counts from a DHIS2 dataValueSets JSON",
+    description=(
+        "Upload a DHIS2 `dataValueSets` JSON export (multipart field `file`) of weekly periods "
+        "(`2024W07`), and a mapping JSON (field `mapping`) that says which disease and measure "
+        "(cases or deaths) each `dataElement` counts and which country and area each `orgUnit` "
+        "is. The values of every category option combo are added up. The whole file lands or "
+        "nothing does; importing it again changes nothing. `rows` is the number of data "
+        "values; `created`, `updated` and `unchanged` count weekly counts. Bad data values "
+        "answer 422 with `errors: [{row, field, message}]`, the row being the data value's "
+        "place in `dataValues` from 1 and the field its path (`dataValues[17].orgUnit`, from "
+        "0); mapping problems name the mapping key (`orgUnits.DiszpKrYNg8.area`). A reporter "
+        "may import only their own country's org units (403 naming the data value)."
+    ),
+    tags=[SURVEILLANCE],
+)
+def import_weekly_counts_dhis2(
+    session: SessionDep,
+    actor: Reporter,
+    file: Annotated[UploadFile, File(description="The DHIS2 dataValueSets JSON")],
+    mapping: Annotated[UploadFile, File(description="The mapping JSON of its ids")],
+) -> WeeklyCountImportReport:
+    report = weekly_import.import_dhis2(
+        session=session,
+        actor=actor,
+        data=file.file,
+        filename=file.filename,
+        mapping=mapping.file,
+        mapping_filename=mapping.filename,
     )
     return WeeklyCountImportReport.model_validate(report)
 

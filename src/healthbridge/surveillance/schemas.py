@@ -71,6 +71,9 @@ class WeeklyCountImportReport(BaseModel):
     diseases: list[str]
     first_week: str | None
     last_week: str | None
+    #: Signals raised (new) and refreshed by the detection run after the import.
+    signals_created: int = 0
+    signals_updated: int = 0
 
 
 class WeeklySeriesRead(BaseModel):
