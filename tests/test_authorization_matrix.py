@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.cooperation.training.probes import viet_nam_trainee
+from tests.surveillance.case_probes import CASE_MARKER, viet_nam_case
 
 from healthbridge.accounts.models import User
 from healthbridge.api import iter_routes
@@ -164,6 +165,44 @@ CROSS_COUNTRY_PROBES: dict[tuple[str, str], ProbeFactory] = {
     )(viet_nam_trainee(w)),
     ("GET", "/training/trainees"): lambda w: Probe(
         "/training/trainees", marker=viet_nam_trainee(w).marker
+    ),
+    # Case reports: a Viet Nam case with a lab result, imported through the case store.
+    ("GET", "/api/v1/cases"): lambda w: Probe(
+        "/api/v1/cases", params={"country": "VNM"}, marker=viet_nam_case(w).marker
+    ),
+    ("GET", "/api/v1/cases/{case_report_id}"): lambda w: (
+        lambda r: Probe(f"/api/v1/cases/{r.case_report_id}", marker=r.marker)
+    )(viet_nam_case(w)),
+    ("POST", "/api/v1/cases"): lambda w: Probe(
+        "/api/v1/cases",
+        json={
+            "country": "VNM",
+            "case_id": "VNM-INTRUDER-CASE",
+            "disease": "dengue",
+            "classification": "suspected",
+            "report_date": "2024-03-04",
+        },
+        marker="VNM-INTRUDER-CASE",
+    ),
+    ("POST", "/api/v1/cases/import"): lambda w: Probe(
+        "/api/v1/cases/import", json={"country": "VNM"}, marker=viet_nam_case(w).marker
+    ),
+    ("GET", "/api/v1/lab-results"): lambda w: Probe(
+        "/api/v1/lab-results", params={"country": "VNM"}, marker=viet_nam_case(w).marker
+    ),
+    ("GET", "/api/v1/lab-results/turnaround"): lambda w: Probe(
+        "/api/v1/lab-results/turnaround",
+        params={"country": "VNM"},
+        marker=viet_nam_case(w).lab_marker,
+    ),
+    ("GET", "/surveillance/cases"): lambda w: Probe(
+        "/surveillance/cases", params={"country": "VNM"}, marker=viet_nam_case(w).marker
+    ),
+    ("GET", "/surveillance/cases/{case_report_id}"): lambda w: (
+        lambda r: Probe(f"/surveillance/cases/{r.case_report_id}", marker=r.marker)
+    )(viet_nam_case(w)),
+    ("POST", "/surveillance/cases/import"): lambda w: Probe(
+        "/surveillance/cases/import", json={"country": "VNM"}, marker=CASE_MARKER
     ),
 }
 

@@ -31,6 +31,7 @@ from healthbridge.organisations import pages as organisation_pages
 from healthbridge.organisations import routes as organisation_routes
 from healthbridge.problems import BodySizeLimit, RefuseNulCharacters, install_problem_handlers
 from healthbridge.settings import Settings, get_settings
+from healthbridge.surveillance import case_pages, case_routes, signal_pages, signal_routes
 from healthbridge.surveillance import pages as surveillance_pages
 from healthbridge.surveillance import routes as surveillance_routes
 from healthbridge.web import pages as shell_pages
@@ -62,6 +63,8 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     geography_routes.router,
     organisation_routes.router,
     surveillance_routes.router,
+    signal_routes.router,
+    case_routes.router,
     audit_routes.router,
     meeting_routes.router,
     commitment_routes.router,
@@ -73,6 +76,8 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     shell_pages.router,
     geography_pages.router,
     surveillance_pages.router,
+    signal_pages.router,
+    case_pages.router,
     organisation_pages.router,
     account_pages.router,
     audit_pages.router,

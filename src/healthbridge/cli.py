@@ -36,6 +36,7 @@ from healthbridge.notifications import commands as notification_commands
 from healthbridge.paging import MAX_LIMIT, PageRequest
 from healthbridge.policy import Principal, Role, operator_principal
 from healthbridge.settings import get_settings
+from healthbridge.surveillance import case_commands
 from healthbridge.surveillance import commands as surveillance_commands
 from healthbridge.surveillance import import_commands as weekly_import_commands
 
@@ -460,3 +461,4 @@ for _module in (
 notification_commands.register(app=app)
 surveillance_commands.register(app=app, import_app=import_app, export_app=export_app)
 weekly_import_commands.register(app=app, import_app=import_app, export_app=export_app)
+case_commands.register(app=app, import_app=import_app, export_app=export_app)

@@ -20,6 +20,7 @@ from healthbridge.cooperation.uhc import demo as uhc_demo
 from healthbridge.geography import service as geography
 from healthbridge.organisations import service as organisations
 from healthbridge.policy import Principal, Role, operator_principal
+from healthbridge.surveillance import case_demo
 from healthbridge.surveillance import demo as surveillance_demo
 from healthbridge.surveillance import service as surveillance
 
@@ -165,4 +166,5 @@ def load_demo(*, session: Session, actor: Principal | None = None) -> list[DemoA
         surveillance_demo,
     ):
         module.load_demo(session=session, actor=actor)
+    case_demo.load_demo(session=session, actor=actor)
     return list(DEMO_ACCOUNTS)

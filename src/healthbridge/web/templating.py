@@ -31,6 +31,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("UHC", "/uhc", Action.COOPERATION_READ),
     NavItem("Training", "/training", Action.COOPERATION_READ),
     NavItem("Weekly counts", "/surveillance/weekly", Action.SURVEILLANCE_AGGREGATE_READ),
+    NavItem("Signals", "/surveillance/signals", Action.SIGNAL_READ),
+    NavItem("Cases", "/surveillance/cases", Action.CASE_READ),
     NavItem("Countries", "/countries", Action.REFERENCE_READ),
     NavItem("Diseases", "/diseases", Action.REFERENCE_READ),
     NavItem("Organisations", "/organisations", Action.REFERENCE_READ),
@@ -52,7 +54,12 @@ def page_context(request: Request) -> dict[str, Any]:
     principal: Principal | None = getattr(request.state, "principal", None)
     token = getattr(request.state, "session_token", None)
     csrf = csrf_token(request.app.state.secret_key, token.token_digest) if token else ""
-    nav = [item for item in NAVIGATION if principal and is_allowed(principal, item.action)]
+    # Asked for the principal's own country: own-country actions (CASE_READ) show too.
+    nav = [
+        item
+        for item in NAVIGATION
+        if principal and is_allowed(principal, item.action, country=principal.country)
+    ]
     return {
         "principal": principal,
         "csrf_token": csrf,
