@@ -457,3 +457,16 @@ def test_unmigrated_database_says_to_migrate(empty_sqlite: Run, args: tuple[str,
     assert result.exit_code == 1
     assert "run 'healthbridge migrate'" in flat(result.stderr)
     assert "Traceback" not in result.output
+
+
+def test_help_texts_wrap_to_the_terminal_not_to_their_source_lines() -> None:
+    """Help written over several source lines reads as paragraphs at any width: no line of the
+    80-column help of ``import cases`` is left short by a break from the source."""
+    result = CliRunner().invoke(app, ["import", "cases", "--help"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    text = [line.rstrip() for line in result.output.splitlines()]
+    start = next(i for i, line in enumerate(text) if "--format csv" in line)
+    paragraph = text[start : text.index("", start)]
+    assert len(paragraph) > 3
+    # Every line of the paragraph but its last is filled close to the width.
+    assert all(len(line) > 60 for line in paragraph[:-1]), paragraph

@@ -7,6 +7,7 @@ command line acts as a regional administrator and is recorded as such in the aud
 from __future__ import annotations
 
 import getpass
+import inspect
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -462,3 +463,24 @@ notification_commands.register(app=app)
 surveillance_commands.register(app=app, import_app=import_app, export_app=export_app)
 weekly_import_commands.register(app=app, import_app=import_app, export_app=export_app)
 case_commands.register(app=app, import_app=import_app, export_app=export_app)
+
+
+def _reflow(text: str) -> str:
+    """Help text with the line breaks of its source joined inside each paragraph, so that Rich
+    wraps it to the terminal's width instead of breaking it at both widths."""
+    paragraphs = [" ".join(part.split()) for part in text.strip().split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _reflow_help(typer_app: typer.Typer) -> None:
+    for command in typer_app.registered_commands:
+        if command.help:
+            command.help = _reflow(command.help)
+        elif command.callback is not None and command.callback.__doc__:
+            command.help = _reflow(inspect.cleandoc(command.callback.__doc__))
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _reflow_help(group.typer_instance)
+
+
+_reflow_help(app)
