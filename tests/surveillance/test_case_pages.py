@@ -61,7 +61,7 @@ def test_the_list_shows_the_readers_country_only(client: TestClient, thai: Heade
     assert response.status_code == 200, response.text
     page = response.text
     assert page.count("<h1>") == 1
-    assert "150 case reports (the newest 100 shown" in text_of(page)
+    assert "150 case reports, newest first: 1–50 shown" in text_of(page)
     assert "DEMO-THA-2024-" in page and "DEMO-VNM-" not in page
     for name in ("q", "disease", "classification", "area", "from_week", "to_week"):
         assert f'<label for="{name}">' in page
@@ -69,6 +69,29 @@ def test_the_list_shows_the_readers_country_only(client: TestClient, thai: Heade
     assert 'data-testid="turnaround"' in page and "DEMO National Institute of Health" in page
     assert 'action="/surveillance/cases/import"' in page
     assert '<a href="/surveillance/cases">Cases</a>' in page or 'href="/surveillance/cases"' in page
+
+
+@pytest.mark.usefixtures("demo_data")
+def test_the_pages_walk_through_every_case_keeping_the_filters(
+    client: TestClient, thai: Headers
+) -> None:
+    seen: list[str] = []
+    url: str | None = PAGE + "?classification=confirmed&limit=20"
+    while url:
+        page = client.get(url, headers=thai).text
+        seen += re.findall(r'<th scope="row"><a href="/surveillance/cases/\d+">([^<]+)</a>', page)
+        following = re.search(r'<a href="(/surveillance/cases\?[^"]+)">Next</a>', page)
+        url = html.unescape(following.group(1)) if following else None
+        if url:
+            assert "classification=confirmed" in url
+    everything = client.get(
+        PAGE, params={"classification": "confirmed", "limit": 500}, headers=thai
+    )
+    listed = re.findall(
+        r'<th scope="row"><a href="/surveillance/cases/\d+">([^<]+)</a>', everything.text
+    )
+    assert len(seen) == len(set(seen)) == len(listed) > 20
+    assert set(seen) == set(listed)
 
 
 @pytest.mark.usefixtures("demo_data")

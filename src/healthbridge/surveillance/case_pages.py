@@ -4,12 +4,13 @@ turnaround table, and the upload of a case-reports file."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from healthbridge.deps import Allow, SessionDep, audit_refusal
+from healthbridge.deps import Allow, PageDep, SessionDep, audit_refusal
 from healthbridge.errors import FieldError, Forbidden, Invalid
 from healthbridge.geography import service as geography
 from healthbridge.interop.cases_csv import COLUMNS
@@ -23,8 +24,6 @@ router = APIRouter(include_in_schema=False)
 CaseReader = Annotated[Principal, Depends(Allow(Action.CASE_READ))]
 CaseReporter = Annotated[Principal, Depends(Allow(Action.CASE_REPORT))]
 Choice = Annotated[str | None, Query(max_length=40)]
-#: Cases shown on the page (the API pages through all).
-PAGE_LIMIT = 100
 PAGE = "/surveillance/cases"
 
 
@@ -33,6 +32,7 @@ def cases_page(
     request: Request,
     session: SessionDep,
     actor: CaseReader,
+    page: PageDep,
     disease: Choice = None,
     classification: Choice = None,
     area: Choice = None,
@@ -59,8 +59,10 @@ def cases_page(
         to_week=to_week,
         q=q,
     )
-    context = _list_context(session, actor, where)
+    context = _list_context(session, actor, where, page)
     context["filters"] = filters
+    kept = {key: value for key, value in filters.items() if value}
+    context["query"] = lambda **changes: urlencode({**kept, **changes})
     if is_htmx(request):
         return render(request, "surveillance/_cases_table.html", context)
     context.update(_page_context(session, actor, where))
@@ -116,10 +118,16 @@ def _after_import(
 ) -> Response:
     if not is_allowed(actor, Action.CASE_READ, country=actor.country):
         # A reporter who may not read cases back (a regional administrator) sees the report.
-        context: dict[str, Any] = {"cases": [], "total": 0, "shown": 0, "readable": False}
+        context: dict[str, Any] = {
+            "cases": [],
+            "total": 0,
+            "shown": 0,
+            "page": None,
+            "readable": False,
+        }
     else:
         where = case_queries.CaseFilter()
-        context = _list_context(session, actor, where)
+        context = _list_context(session, actor, where, PageRequest())
         context.update(_page_context(session, actor, where))
         context["readable"] = True
     context.setdefault("diseases", [])
@@ -140,12 +148,17 @@ def _after_import(
 
 
 def _list_context(
-    session: Session, actor: Principal, where: case_queries.CaseFilter
+    session: Session, actor: Principal, where: case_queries.CaseFilter, page: PageRequest
 ) -> dict[str, Any]:
-    rows, total = case_queries.list_cases(
-        session=session, actor=actor, page=PageRequest(limit=PAGE_LIMIT), where=where
-    )
-    return {"cases": rows, "total": total, "shown": len(rows), "readable": True}
+    rows, total = case_queries.list_cases(session=session, actor=actor, page=page, where=where)
+    return {
+        "cases": rows,
+        "total": total,
+        "shown": len(rows),
+        "page": page,
+        "readable": True,
+        "query": lambda **changes: urlencode(changes),
+    }
 
 
 def _page_context(
