@@ -86,6 +86,10 @@ class Action(StrEnum):
     # country's officers (and the regional ones) triage them and run detection.
     SIGNAL_READ = "signal:read"
     SIGNAL_TRIAGE = "signal:triage"
+    # EOC operations: an event is its country's until shared (the service decides who sees
+    # which event); the country's responders (and regional ones) manage it.
+    EVENT_READ = "event:read"
+    EVENT_MANAGE = "event:manage"
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,9 @@ RULES: dict[Action, Rule] = {
     ),
     Action.SIGNAL_READ: Rule(ALL_ROLES, Scope.REGION),
     Action.SIGNAL_TRIAGE: Rule(_SURVEILLANCE_REPORTERS, Scope.OWN_COUNTRY_OR_REGIONAL),
+    # Who may see an event at all; which events is the sharing's (healthbridge.eoc).
+    Action.EVENT_READ: Rule(ALL_ROLES, Scope.REGION),
+    Action.EVENT_MANAGE: Rule(_SURVEILLANCE_REPORTERS, Scope.OWN_COUNTRY_OR_REGIONAL),
 }
 
 
