@@ -326,7 +326,7 @@ def test_a_fhir_batch_through_the_same_store(
     )
     with pytest.raises(Invalid) as raised, unit_of_work(session_factory) as session:
         cases.import_case_batch(session=session, actor=operator, batch=bad)
-    assert [(e.row, e.field) for e in raised.value.errors] == [(3, "sex")]
+    assert [(e.row, e.field) for e in raised.value.errors] == [(3, "Patient.gender")]
 
 
 # --- reads ---------------------------------------------------------------------------------------

@@ -245,14 +245,38 @@ class _Checked:
     existing: case_store.StoredCases
 
 
+#: Where a FHIR file carries each checked value: errors of a FHIR batch name the FHIR path (the
+#: mapping is :mod:`healthbridge.interop.fhir_cases`'s), not our column.
+FHIR_FIELDS: dict[str, str] = {
+    "country": "Patient.address.country",
+    "area": "Patient.address.state",
+    "disease": "Condition.code",
+    "case_id": "Condition.identifier",
+    "case": "Condition",
+    "classification": "Condition.verificationStatus",
+    "onset_date": "Condition.onset[x]",
+    "report_date": "Condition.recordedDate",
+    "notification_date": "Condition.extension(notification-date)",
+    "sex": "Patient.gender",
+    "outcome": "Patient.deceased[x]",
+    "sample_id": "Specimen.accessionIdentifier",
+    "sample_date": "Specimen.collection.collectedDateTime",
+    "test_type": "Observation.method",
+    "result": "Observation.interpretation",
+    "result_date": "Observation.issued",
+    "lab": "Observation",
+}
+
+
 class _Errors:
-    def __init__(self, filename: str) -> None:
+    def __init__(self, filename: str, fields: dict[str, str] | None = None) -> None:
         self.filename = filename
+        self.fields = fields or {}
         self.items: list[FieldError] = []
 
     def add(self, row: int, column: str, message: str) -> None:
         if len(self.items) < MAX_ERRORS:
-            self.items.append(FieldError(column, message, row=row))
+            self.items.append(FieldError(self.fields.get(column, column), message, row=row))
 
     def raise_any(self) -> None:
         if self.items:
@@ -273,7 +297,7 @@ def _check(
             f"unknown batch format '{batch.format}'",
             errors=[FieldError("format", f"one of: {', '.join(CASE_SOURCE_FORMATS)}")],
         )
-    errors = _Errors(filename)
+    errors = _Errors(filename, FHIR_FIELDS if batch.format == "fhir" else None)
     # The CSV reader refuses NUL bytes itself; other readers' text is checked here (the bulk
     # writes bypass the engine's NUL guard).
     lax = batch.format != "csv"
