@@ -25,6 +25,8 @@ from healthbridge.cooperation.training import routes as training_routes
 from healthbridge.cooperation.uhc import pages as uhc_pages
 from healthbridge.cooperation.uhc import routes as uhc_routes
 from healthbridge.db import make_engine, make_session_factory
+from healthbridge.eoc import pages as eoc_pages
+from healthbridge.eoc import routes as eoc_routes
 from healthbridge.geography import pages as geography_pages
 from healthbridge.geography import routes as geography_routes
 from healthbridge.organisations import pages as organisation_pages
@@ -65,6 +67,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     surveillance_routes.router,
     signal_routes.router,
     case_routes.router,
+    eoc_routes.router,
     audit_routes.router,
     meeting_routes.router,
     commitment_routes.router,
@@ -78,6 +81,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     surveillance_pages.router,
     signal_pages.router,
     case_pages.router,
+    eoc_pages.router,
     organisation_pages.router,
     account_pages.router,
     audit_pages.router,

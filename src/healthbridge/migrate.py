@@ -25,6 +25,7 @@ def metadata() -> MetaData:
     from healthbridge.cooperation.projects import models as _projects  # noqa: F401
     from healthbridge.cooperation.training import models as _training  # noqa: F401
     from healthbridge.cooperation.uhc import models as _uhc  # noqa: F401
+    from healthbridge.eoc import models as _eoc  # noqa: F401
     from healthbridge.geography import models as _geography  # noqa: F401
     from healthbridge.notifications import models as _notifications  # noqa: F401
     from healthbridge.organisations import models as _organisations  # noqa: F401

@@ -33,6 +33,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Weekly counts", "/surveillance/weekly", Action.SURVEILLANCE_AGGREGATE_READ),
     NavItem("Signals", "/surveillance/signals", Action.SIGNAL_READ),
     NavItem("Cases", "/surveillance/cases", Action.CASE_READ),
+    NavItem("EOC", "/eoc", Action.EVENT_READ),
     NavItem("Countries", "/countries", Action.REFERENCE_READ),
     NavItem("Diseases", "/diseases", Action.REFERENCE_READ),
     NavItem("Organisations", "/organisations", Action.REFERENCE_READ),

@@ -1,0 +1,181 @@
+"""Demo events in different states across countries, walked through the same service as any
+event (so that their timelines, audit entries and signal triage are real).
+
+- Measles in the Philippines, from the demo's measles signal: verified, risk high, EOC partial;
+  shared with the region.
+- Dengue in Bangkok (TH-10), from the demo's dengue signal: being verified; Thailand's only.
+- Avian influenza A(H5N1) in Phnom Penh (KH-12), Cambodia: verified and risk assessed
+  (moderate); shared with Viet Nam and Lao PDR by name.
+- Dengue in Metro Manila (PH-00), the Philippines: monitoring; shared with the region.
+- Measles in West Java (ID-JB), Indonesia: responded to and closed; shared with the region.
+- A chemical spill in Da Nang (VN-DN), Viet Nam: discarded; Viet Nam's only.
+
+DEMO EVENTS, NOT REAL ONES. Loading twice changes nothing: an event is looked up by its country
+and title before it is opened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from healthbridge.eoc import service
+from healthbridge.eoc.models import Event
+from healthbridge.paging import PageRequest
+from healthbridge.policy import Principal
+from healthbridge.surveillance import signal_queue
+
+Steps = tuple[tuple[str, dict[str, str | None]], ...]
+
+
+@dataclass(frozen=True)
+class DemoEvent:
+    """One demo event: how it is opened, the steps it takes, with whom it is shared."""
+
+    country: str
+    title: str
+    disease: str | None = None
+    hazard: str | None = None
+    areas: tuple[str, ...] = ()
+    summary: str | None = None
+    #: Open it from the latest demo signal of (country, area, disease), if there is one.
+    from_signal: bool = False
+    steps: Steps = ()
+    region: bool = False
+    countries: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+
+_VERIFIED: Steps = (
+    ("verify", {"source": "National IHR focal point", "method": "Laboratory confirmation"}),
+)
+DEMO_EVENTS: tuple[DemoEvent, ...] = (
+    DemoEvent(
+        "PHL",
+        "Measles outbreak, the Philippines",
+        disease="measles",
+        from_signal=True,
+        steps=(
+            *_VERIFIED,
+            ("assess_risk", {"risk_level": "high", "note": "Low MCV2 coverage in the region"}),
+            ("respond", {"level": "partial", "note": "Catch-up vaccination campaign"}),
+        ),
+        region=True,
+        notes=("Daily call with the regional office at 09:00.",),
+    ),
+    DemoEvent(
+        "THA",
+        "Dengue increase in Bangkok",
+        disease="dengue",
+        areas=("TH-10",),
+        from_signal=True,
+    ),
+    DemoEvent(
+        "KHM",
+        "Human case of avian influenza A(H5N1), Phnom Penh",
+        disease="avian_influenza_h5n1",
+        areas=("KH-12",),
+        summary="A poultry worker with severe pneumonia; contacts under follow-up.",
+        steps=(
+            ("triage", {"decision": "verify"}),
+            *_VERIFIED,
+            ("assess_risk", {"risk_level": "moderate"}),
+        ),
+        countries=("VNM", "LAO"),
+    ),
+    DemoEvent(
+        "PHL",
+        "Dengue cluster in Metro Manila",
+        disease="dengue",
+        areas=("PH-00",),
+        steps=(("triage", {"decision": "monitor", "note": "Weekly review of admissions"}),),
+        region=True,
+    ),
+    DemoEvent(
+        "IDN",
+        "Measles outbreak in West Java",
+        disease="measles",
+        areas=("ID-JB",),
+        steps=(
+            *_VERIFIED,
+            ("assess_risk", {"risk_level": "moderate"}),
+            ("respond", {"level": "watch"}),
+            ("close", {"reason": "No new cases for two incubation periods (42 days)"}),
+        ),
+        region=True,
+    ),
+    DemoEvent(
+        "VNM",
+        "Reported chemical spill in Da Nang",
+        hazard="Chemical spill",
+        areas=("VN-DN",),
+        steps=(("triage", {"decision": "discard", "reason": "A fire drill, reported as a spill"}),),
+    ),
+)
+
+
+def _latest_signal(session: Session, actor: Principal, demo: DemoEvent) -> int | None:
+    where = signal_queue.check_filter(
+        country=demo.country,
+        area=demo.areas[0] if demo.areas else None,
+        disease=demo.disease,
+        method="noufaily",
+    )
+    rows, _total = signal_queue.list_signals(
+        session=session, actor=actor, page=PageRequest(limit=5), where=where
+    )
+    national = [s for s in rows if demo.areas or s.area_code is None]
+    return national[0].id if national else None
+
+
+def load_demo(*, session: Session, actor: Principal) -> list[Event]:
+    """Open and walk the demo events as ``actor`` (the operator); idempotent."""
+    made: list[Event] = []
+    for demo in DEMO_EVENTS:
+        found = session.scalar(
+            select(Event).where(Event.country_code == demo.country, Event.title == demo.title)
+        )
+        if found is not None:
+            continue
+        signal_id = _latest_signal(session, actor, demo) if demo.from_signal else None
+        event = service.create_event(
+            session=session,
+            actor=actor,
+            new=service.NewEvent(
+                country=demo.country,
+                title=demo.title,
+                disease=demo.disease,
+                hazard=demo.hazard,
+                summary=demo.summary,
+                areas=demo.areas,
+                signal_id=signal_id,
+            ),
+        )
+        for action, fields in demo.steps:
+            if action == "verify" and event.status == "signal":
+                service.transition(
+                    session=session,
+                    actor=actor,
+                    event_id=event.id,
+                    action="triage",
+                    fields={"decision": "verify"},
+                )
+            service.transition(
+                session=session, actor=actor, event_id=event.id, action=action, fields=fields
+            )
+        for note in demo.notes:
+            service.add_link(
+                session=session, actor=actor, event_id=event.id, kind="note", text=note
+            )
+        if demo.region or demo.countries:
+            service.share_event(
+                session=session,
+                actor=actor,
+                event_id=event.id,
+                region=demo.region,
+                countries=list(demo.countries),
+            )
+        made.append(event)
+    return made

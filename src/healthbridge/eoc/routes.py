@@ -1,0 +1,226 @@
+"""API: events of the EOC, from signal to closure: the board, one event with its timeline, the
+transitions, sharing, links and notes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from healthbridge.deps import Allow, PageDep, SessionDep, add_link_header
+from healthbridge.eoc import service
+from healthbridge.eoc.models import Event
+from healthbridge.eoc.schemas import (
+    EventCreate,
+    EventPage,
+    EventRead,
+    EventSummary,
+    LinkCreate,
+    LinkRead,
+    NoteCreate,
+    ShareCreate,
+    TransitionCreate,
+    TransitionRead,
+)
+from healthbridge.policy import Action, Principal
+
+EVENTS = "events"
+router = APIRouter(tags=[EVENTS])
+Reader = Annotated[Principal, Depends(Allow(Action.EVENT_READ))]
+Manager = Annotated[Principal, Depends(Allow(Action.EVENT_MANAGE))]
+
+
+def summary_of(event: Event) -> EventSummary:
+    """The board's view of an event."""
+    return EventSummary.model_validate(
+        {
+            **{k: getattr(event, k) for k in EventSummary.model_fields if k != "areas"},
+            "areas": [a.area_code for a in event.areas],
+        }
+    )
+
+
+def read_of(event: Event, actor: Principal) -> EventRead:
+    """One event as ``actor`` may see it (case-level links only for its own country)."""
+    base = summary_of(event).model_dump()
+    return EventRead(
+        **base,
+        summary=event.summary,
+        detected_at=event.detected_at,
+        verified_at=event.verified_at,
+        closure_reason=event.closure_reason,
+        created_by=event.created_by,
+        shared_with=[s.country_code for s in event.shares],
+        allowed_actions=service.allowed_actions(event.status),
+        timeline=[TransitionRead.model_validate(t) for t in event.transitions],
+        links=[LinkRead.model_validate(link) for link in service.visible_links(actor, event)],
+    )
+
+
+@router.get(
+    "/events",
+    response_model=EventPage,
+    summary="The EOC board: the events the caller sees",
+    description=(
+        "Events of the caller's country, and those shared with the region or with the caller's "
+        "country (a regional user sees only those shared with the region). `sort`: updated_at "
+        "(default `-updated_at`), opened_at, status, country, risk, title; `-` for descending."
+    ),
+)
+def list_events(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: Reader,
+    page: PageDep,
+    status: Annotated[str | None, Query(max_length=16, description="e.g. verifying")] = None,
+    country: Annotated[str | None, Query(max_length=3, description="ISO alpha-3")] = None,
+    disease: Annotated[str | None, Query(max_length=40, description="Disease code")] = None,
+    risk: Annotated[str | None, Query(max_length=12, description="e.g. high")] = None,
+    open_only: Annotated[bool, Query(description="Leave out closed and discarded")] = False,
+) -> EventPage:
+    where = service.check_filter(
+        status=status, country=country, disease=disease, risk=risk, open_only=open_only
+    )
+    rows, total = service.list_events(session=session, actor=actor, page=page, where=where)
+    add_link_header(request, response, page, total)
+    return EventPage(
+        items=[summary_of(e) for e in rows], total=total, limit=page.limit, offset=page.offset
+    )
+
+
+@router.post(
+    "/events",
+    response_model=EventRead,
+    status_code=201,
+    summary="Open an event",
+    description=(
+        "By hand (country, disease or hazard; status `signal`) or from a signal (`signal_id`: "
+        "its country, area, disease and week; status `verifying`, and the signal is triaged "
+        "`verify`). Audited."
+    ),
+)
+def create_event(session: SessionDep, actor: Manager, new: EventCreate) -> EventRead:
+    event = service.create_event(
+        session=session,
+        actor=actor,
+        new=service.NewEvent(
+            country=new.country,
+            title=new.title,
+            disease=new.disease,
+            hazard=new.hazard,
+            summary=new.summary,
+            areas=tuple(new.areas),
+            signal_id=new.signal_id,
+        ),
+    )
+    return read_of(event, actor)
+
+
+@router.get(
+    "/events/{event_id}",
+    response_model=EventRead,
+    summary="One event with its timeline",
+    description="404 for an event the caller's country does not see, as for one that is not.",
+)
+def get_event(session: SessionDep, actor: Reader, event_id: int) -> EventRead:
+    return read_of(service.get_event(session=session, actor=actor, event_id=event_id), actor)
+
+
+@router.post(
+    "/events/{event_id}/transitions",
+    response_model=EventRead,
+    summary="Move an event along its lifecycle",
+    description=(
+        "`triage` (decision monitor/verify/discard; reason to discard), `verify` (source, "
+        "method), `discard` (reason), `assess_risk` (risk_level), `respond` (level: watch, "
+        "partial, full), `close` (reason); `note` with any. 409 when the event's status does "
+        "not allow the action, 422 naming a missing, unused or bad field. Audited."
+    ),
+)
+def transition(
+    session: SessionDep, actor: Manager, event_id: int, step: TransitionCreate
+) -> EventRead:
+    fields = step.model_dump(exclude={"action"})
+    event = service.transition(
+        session=session, actor=actor, event_id=event_id, action=step.action, fields=fields
+    )
+    return read_of(event, actor)
+
+
+@router.post(
+    "/events/{event_id}/shares",
+    response_model=EventRead,
+    summary="Share an event with the region or with named countries",
+)
+def share_event(
+    session: SessionDep, actor: Manager, event_id: int, share: ShareCreate
+) -> EventRead:
+    event = service.share_event(
+        session=session,
+        actor=actor,
+        event_id=event_id,
+        region=share.region,
+        countries=share.countries,
+    )
+    return read_of(event, actor)
+
+
+@router.delete(
+    "/events/{event_id}/shares/{country}",
+    response_model=EventRead,
+    summary="Stop sharing an event with a country (`region`: with the region)",
+)
+def unshare_event(session: SessionDep, actor: Manager, event_id: int, country: str) -> EventRead:
+    event = service.unshare_event(
+        session=session,
+        actor=actor,
+        event_id=event_id,
+        country=None if country.lower() == "region" else country,
+    )
+    return read_of(event, actor)
+
+
+@router.post(
+    "/events/{event_id}/links",
+    response_model=LinkRead,
+    status_code=201,
+    summary="Link a signal, case, lab result, document or note to an event",
+    description=(
+        "Cases and lab results must be the event's country's; only its own officers link and "
+        "see them. An unknown `target_id` is 422; the same record twice is 409."
+    ),
+)
+def add_link(session: SessionDep, actor: Manager, event_id: int, link: LinkCreate) -> LinkRead:
+    made = service.add_link(
+        session=session,
+        actor=actor,
+        event_id=event_id,
+        kind=link.kind,
+        target_id=link.target_id,
+        text=link.text,
+    )
+    return LinkRead.model_validate(made)
+
+
+@router.delete(
+    "/events/{event_id}/links/{link_id}",
+    status_code=204,
+    summary="Unlink something from an event",
+)
+def remove_link(session: SessionDep, actor: Manager, event_id: int, link_id: int) -> Response:
+    service.remove_link(session=session, actor=actor, event_id=event_id, link_id=link_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/events/{event_id}/notes",
+    response_model=LinkRead,
+    status_code=201,
+    summary="Add a note to an event",
+)
+def add_note(session: SessionDep, actor: Manager, event_id: int, note: NoteCreate) -> LinkRead:
+    made = service.add_link(
+        session=session, actor=actor, event_id=event_id, kind="note", text=note.text
+    )
+    return LinkRead.model_validate(made)
