@@ -4,18 +4,21 @@ never printed."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from healthbridge.eoc import service
+from healthbridge.eoc import alerts, service
 from healthbridge.paging import MAX_LIMIT, PageRequest
 
 
 def register(*, app: typer.Typer, import_app: typer.Typer, export_app: typer.Typer) -> None:
-    """Add ``event list`` and ``event show`` to the ``healthbridge`` command line."""
+    """Add ``event list``, ``event show`` and ``export cap`` to the ``healthbridge`` command
+    line."""
     # Imported here: healthbridge.cli imports this module while it is being built.
     from healthbridge import cli
 
@@ -58,6 +61,26 @@ def register(*, app: typer.Typer, import_app: typer.Typer, export_app: typer.Typ
                     e.updated_at.strftime("%Y-%m-%d %H:%M"),
                 )
         cli.out().print(table)
+
+    @export_app.command("cap")
+    @cli.clean_errors
+    def export_cap(
+        event_id: Annotated[int, typer.Argument(help="The event's id.")],
+        output: Annotated[
+            str, typer.Option("--output", "-o", help="File to write, '-' for standard output.")
+        ] = "-",
+    ) -> None:
+        """Print an event as a CAP 1.2 alert (XML valid against the OASIS schema)."""
+        operator = cli._operator()
+        with cli._session() as session:
+            event = service.get_event(session=session, actor=operator, event_id=event_id)
+            data = alerts.event_cap(session, event)
+        if output == "-":
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            Path(output).write_bytes(data)
+            cli.err().print(f"Wrote {escape(output)}", highlight=False)
 
     @event_app.command("show")
     @cli.clean_errors

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from healthbridge.deps import Allow, PageDep, SessionDep, add_link_header
-from healthbridge.eoc import service
+from healthbridge.eoc import alerts, service
 from healthbridge.eoc.models import Event
 from healthbridge.eoc.schemas import (
     EventCreate,
@@ -125,6 +125,22 @@ def create_event(session: SessionDep, actor: Manager, new: EventCreate) -> Event
 )
 def get_event(session: SessionDep, actor: Reader, event_id: int) -> EventRead:
     return read_of(service.get_event(session=session, actor=actor, event_id=event_id), actor)
+
+
+@router.get(
+    "/events/{event_id}/cap",
+    response_class=Response,
+    summary="The event as a CAP 1.2 alert",
+    description=(
+        "The event as it stands, as CAP 1.2 XML (`application/cap+xml`) valid against the OASIS "
+        "schema: public when shared with the region, else restricted to the countries it is "
+        "shared with. No case-level detail. 404 for an event the caller does not see."
+    ),
+    responses={200: {"content": {"application/cap+xml": {}}}},
+)
+def get_event_cap(session: SessionDep, actor: Reader, event_id: int) -> Response:
+    event = service.get_event(session=session, actor=actor, event_id=event_id)
+    return Response(alerts.event_cap(session, event), media_type="application/cap+xml")
 
 
 @router.post(

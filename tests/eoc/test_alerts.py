@@ -1,0 +1,106 @@
+"""Events as CAP 1.2 alerts: every demo event's alert validates against the OASIS schema, from
+the command line and from the API; sharing decides public or restricted; unseen events are 404."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from lxml import etree
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+from tests.eoc.event_arrange import make_signal
+from typer.testing import CliRunner, Result
+
+from healthbridge.accounts.models import User
+from healthbridge.cli import app
+from healthbridge.db import unit_of_work
+from healthbridge.eoc import demo
+from healthbridge.eoc.models import Event
+from healthbridge.interop.cap import validate_cap
+from healthbridge.policy import Principal, Role
+from healthbridge.settings import get_settings
+
+CAP = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def events(session_factory: sessionmaker[Session], operator: Principal) -> list[Event]:
+    with unit_of_work(session_factory) as session:
+        make_signal(session, country="THA", area="TH-10", disease="dengue", week="2026-W46")
+        make_signal(session, country="PHL", area=None, disease="measles", week="2026-W46")
+        demo.load_demo(session=session, actor=operator)
+    with session_factory() as session:
+        found = list(
+            session.scalars(
+                select(Event)
+                .options(selectinload(Event.shares), selectinload(Event.areas))
+                .order_by(Event.id)
+            )
+        )
+        session.expunge_all()
+    assert len(found) == len(demo.DEMO_EVENTS)
+    return found
+
+
+@pytest.fixture
+def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
+    monkeypatch.setenv("HEALTHBRIDGE_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    yield lambda *args: runner.invoke(app, list(args))
+    get_settings.cache_clear()
+
+
+def test_every_demo_alert_validates_and_carries_the_events_ratings(
+    events: list[Event], cli: Run
+) -> None:
+    for event in events:
+        result = cli("export", "cap", str(event.id))
+        assert result.exit_code == 0, result.output
+        xml = result.stdout_bytes
+        validate_cap(xml)  # raises on any schema error
+        alert = etree.fromstring(xml)
+        assert alert.findtext("cap:identifier", namespaces=CAP).startswith(
+            f"healthbridge.event.{event.id}."
+        )
+        scope = alert.findtext("cap:scope", namespaces=CAP)
+        assert scope == ("Public" if event.shared_with_region else "Restricted")
+        assert alert.findtext("cap:info/cap:headline", namespaces=CAP) == event.title[:160]
+        urgency = alert.findtext("cap:info/cap:urgency", namespaces=CAP)
+        if event.status in ("closed", "discarded"):
+            assert urgency == "Past"
+        severity = alert.findtext("cap:info/cap:severity", namespaces=CAP)
+        expected = {
+            None: "Unknown",
+            "very_low": "Minor",
+            "low": "Minor",
+            "moderate": "Moderate",
+            "high": "Severe",
+            "very_high": "Extreme",
+        }[event.risk_level]
+        assert severity == expected
+        geocodes = alert.findall("cap:info/cap:area/cap:geocode/cap:value", namespaces=CAP)
+        expected_codes = [a.area_code for a in event.areas] or [event.country_code]
+        assert [g.text for g in geocodes] == expected_codes
+
+
+def test_the_api_answers_cap_to_those_who_see_the_event_and_404_to_others(
+    events: list[Event],
+    client: TestClient,
+    make_user: Callable[..., User],
+    login: Callable[[User], dict[str, str]],
+) -> None:
+    private = next(e for e in events if not e.shared_with_region and not e.shares)
+    own = login(make_user(Role.EOC_OFFICER, private.country_code))
+    other_country = "IDN" if private.country_code != "IDN" else "MYS"
+    other = login(make_user(Role.EOC_OFFICER, other_country))
+    answer = client.get(f"/api/v1/events/{private.id}/cap", headers=own)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/cap+xml")
+    validate_cap(answer.content)
+    refused = client.get(f"/api/v1/events/{private.id}/cap", headers=other)
+    assert refused.status_code == 404
+    assert private.title not in refused.text
