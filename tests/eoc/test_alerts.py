@@ -104,3 +104,68 @@ def test_the_api_answers_cap_to_those_who_see_the_event_and_404_to_others(
     refused = client.get(f"/api/v1/events/{private.id}/cap", headers=other)
     assert refused.status_code == 404
     assert private.title not in refused.text
+
+
+ATOM = {"a": "http://www.w3.org/2005/Atom"}
+
+
+def test_the_public_feed_lists_what_was_published_and_each_cap_validates(
+    events: list[Event], client: TestClient
+) -> None:
+    """No sign-in: the feed holds the alerts of the demo events shared with the region (the
+    demo publishes them), each linking to a public page and to its CAP document."""
+    feed = client.get("/alerts/feed.atom")
+    assert feed.status_code == 200
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    root = etree.fromstring(feed.content)
+    entries = root.findall("a:entry", namespaces=ATOM)
+    public = [e for e in events if e.shared_with_region]
+    assert len(entries) == len(public) > 0
+    titles = {e.findtext("a:title", namespaces=ATOM) for e in entries}
+    assert titles == {e.title for e in public}
+    for entry in entries:
+        links = {
+            link.get("type"): link.get("href") for link in entry.findall("a:link", namespaces=ATOM)
+        }
+        cap_path = links["application/cap+xml"].removeprefix("http://testserver")
+        document = client.get(cap_path)
+        assert document.status_code == 200
+        validate_cap(document.content)
+        assert etree.fromstring(document.content).findtext("cap:scope", namespaces=CAP) == (
+            "Public"
+        )
+        page = client.get(links["text/html"].removeprefix("http://testserver"))
+        assert page.status_code == 200 and entry.findtext("a:title", namespaces=ATOM) in page.text
+    assert client.get("/alerts/healthbridge.event.999.1.xml").status_code == 404
+
+
+def test_publishing_needs_regional_sharing_and_a_change_then_updates_the_last_alert(
+    events: list[Event],
+    client: TestClient,
+    make_user: Callable[..., User],
+    login: Callable[[User], dict[str, str]],
+) -> None:
+    private = next(e for e in events if not e.shared_with_region and e.status != "discarded")
+    own = login(make_user(Role.EOC_OFFICER, private.country_code))
+    refused = client.post(f"/api/v1/events/{private.id}/alerts", headers=own)
+    assert refused.status_code == 409 and "share it with the region" in refused.text
+
+    public = next(e for e in events if e.shared_with_region and e.status == "responding")
+    officer = login(make_user(Role.EOC_OFFICER, public.country_code))
+    again = client.post(f"/api/v1/events/{public.id}/alerts", headers=officer)
+    assert again.status_code == 409 and "has not changed" in again.text
+    stepped = client.post(
+        f"/api/v1/events/{public.id}/transitions",
+        json={"action": "respond", "level": "full"},
+        headers=officer,
+    )
+    assert stepped.status_code == 200, stepped.text
+    published = client.post(f"/api/v1/events/{public.id}/alerts", headers=officer)
+    assert published.status_code == 201, published.text
+    assert published.json()["msg_type"] == "Update"
+    history = client.get(f"/api/v1/events/{public.id}/alerts", headers=officer).json()
+    assert [a["msg_type"] for a in history] == ["Update", "Alert"]
+    update = client.get(f"/alerts/{history[0]['identifier']}.xml").content
+    validate_cap(update)
+    references = etree.fromstring(update).findtext("cap:references", namespaces=CAP)
+    assert references is not None and history[1]["identifier"] in references

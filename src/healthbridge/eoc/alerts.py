@@ -11,21 +11,38 @@ with the region is ``Public``; one shared with named countries only, or with nob
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import cast
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from healthbridge.eoc.models import Event
+from healthbridge.audit import service as audit
+from healthbridge.db import utcnow
+from healthbridge.eoc import sharing
+from healthbridge.eoc.models import Event, PublishedAlert
+from healthbridge.errors import Conflict, NotFound
 from healthbridge.geography.models import Country, Subdivision
-from healthbridge.interop import cap
+from healthbridge.interop import atom, cap
 from healthbridge.interop.cap_ratings import EventStatus, RiskLevel, cap_assessment
+from healthbridge.policy import Principal
 from healthbridge.surveillance.models import Disease
 
 #: The ``sender`` of every alert: CAP asks for a unique, space-free name of the originator.
 SENDER = "healthbridge@asean-rok.health"
+#: The tagging authority of the feed's ``tag:`` URIs (RFC 4151).
+FEED_AUTHORITY = "asean-rok.health"
+#: Alerts in the feed: the latest ones.
+FEED_SIZE = 50
 
 
-def event_alert(session: Session, event: Event) -> cap.Alert:
+def event_alert(
+    session: Session,
+    event: Event,
+    *,
+    msg_type: cap.MsgType = "Alert",
+    references: tuple[cap.Reference, ...] = (),
+) -> cap.Alert:
     """The CAP alert of ``event`` as it stands (the caller has checked the actor sees it)."""
     country = session.get(Country, event.country_code)
     country_name = country.name_en if country else event.country_code
@@ -71,9 +88,10 @@ def event_alert(session: Session, event: Event) -> cap.Alert:
         sender=SENDER,
         sent=event.updated_at,
         status="Actual",
-        msg_type="Alert",
+        msg_type=msg_type,
         scope="Public" if event.shared_with_region else "Restricted",
         restriction=restriction,
+        references=references,
         infos=(info,),
     )
 
@@ -81,6 +99,112 @@ def event_alert(session: Session, event: Event) -> cap.Alert:
 def event_cap(session: Session, event: Event) -> bytes:
     """The event's CAP 1.2 XML, validated against the schema."""
     return cap.write_cap(event_alert(session, event))
+
+
+def publish_alert(*, session: Session, actor: Principal, event_id: int) -> PublishedAlert:
+    """Publish the event's alert as it stands: stored as sent, listed in the public feed.
+
+    Only an event shared with the region is published (its alert is ``Public``): anything else
+    is :class:`Conflict`. The first alert of an event is an ``Alert``; later ones are
+    ``Update`` alerts referring to the one before. Publishing an event unchanged since its
+    last alert is :class:`Conflict` too (the feed never repeats itself).
+    """
+    event = sharing.managed_event(session=session, actor=actor, event_id=event_id)
+    if not event.shared_with_region:
+        raise Conflict(
+            "only an event shared with the region is published: share it with the region first"
+        )
+    previous = session.scalars(
+        select(PublishedAlert)
+        .where(PublishedAlert.event_id == event.id)
+        .order_by(PublishedAlert.id.desc())
+        .limit(1)
+    ).first()
+    references: tuple[cap.Reference, ...] = ()
+    if previous is not None:
+        references = (cap.Reference(SENDER, previous.identifier, previous.sent),)
+    alert = event_alert(
+        session,
+        event,
+        msg_type="Update" if previous is not None else "Alert",
+        references=references,
+    )
+    if previous is not None and previous.identifier == alert.identifier:
+        raise Conflict(
+            f"the event has not changed since its alert {previous.identifier} was published"
+        )
+    info = alert.infos[0]
+    record = PublishedAlert(
+        event_id=event.id,
+        identifier=alert.identifier,
+        msg_type=alert.msg_type,
+        title=event.title,
+        summary=f"{info.event}, {info.areas[0].area_desc}: severity {info.severity}, "
+        f"urgency {info.urgency}, certainty {info.certainty}.",
+        sent=alert.sent,
+        published_at=utcnow(),
+        published_by=actor.actor_label,
+        xml=cap.write_cap(alert).decode(),
+    )
+    session.add(record)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="event.alert.publish",
+        object_type="event",
+        object_id=event.id,
+        country=event.country_code,
+        detail={"identifier": alert.identifier, "msg_type": alert.msg_type},
+    )
+    return record
+
+
+def published_alerts(
+    *, session: Session, event_id: int | None = None, limit: int = FEED_SIZE
+) -> list[PublishedAlert]:
+    """Published alerts, newest first: public records (no actor needed)."""
+    query = select(PublishedAlert).order_by(PublishedAlert.published_at.desc()).limit(limit)
+    if event_id is not None:
+        query = query.where(PublishedAlert.event_id == event_id)
+    return list(session.scalars(query))
+
+
+def published_alert(*, session: Session, identifier: str) -> PublishedAlert:
+    """One published alert by its CAP identifier; :class:`NotFound` for anything else."""
+    found = session.scalars(
+        select(PublishedAlert).where(PublishedAlert.identifier == identifier)
+    ).first()
+    if found is None:
+        raise NotFound(f"no published alert '{identifier}'")
+    return found
+
+
+def atom_feed(
+    alerts: list[PublishedAlert], *, base_url: str, now: dt.datetime | None = None
+) -> bytes:
+    """The Atom feed of ``alerts`` (newest first), linking each to its CAP document."""
+    base = base_url.rstrip("/")
+    entries = [
+        atom.FeedEntry(
+            id=atom.tag_uri(FEED_AUTHORITY, a.published_at.date(), f"alert/{a.identifier}"),
+            title=a.title,
+            updated=a.published_at,
+            published=a.published_at,
+            summary=a.summary,
+            page_url=f"{base}/alerts/{a.identifier}",
+            cap_url=f"{base}/alerts/{a.identifier}.xml",
+        )
+        for a in alerts
+    ]
+    updated = max([a.published_at for a in alerts], default=now or utcnow())
+    return atom.write_atom_feed(
+        atom.tag_uri(FEED_AUTHORITY, dt.date(2026, 11, 26), "alerts"),
+        "HealthBridge: public health alerts of the ASEAN–Republic of Korea cooperation",
+        updated,
+        entries,
+        f"{base}/alerts/feed.atom",
+    )
 
 
 def _areas(session: Session, event: Event, country_name: str) -> tuple[cap.Area, ...]:

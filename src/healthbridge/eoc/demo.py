@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from healthbridge.eoc import service
+from healthbridge.eoc import alerts, service
 from healthbridge.eoc.models import Event
 from healthbridge.paging import PageRequest
 from healthbridge.policy import Principal
@@ -177,5 +177,8 @@ def load_demo(*, session: Session, actor: Principal) -> list[Event]:
                 region=demo.region,
                 countries=list(demo.countries),
             )
+        if demo.region:
+            # Events shared with the region publish their alert: the public feed has content.
+            alerts.publish_alert(session=session, actor=actor, event_id=event.id)
         made.append(event)
     return made

@@ -187,3 +187,27 @@ class EventLink(Base):
     created_by: Mapped[str] = mapped_column(String(320))
 
     event: Mapped[Event] = relationship(back_populates="links")
+
+
+class PublishedAlert(Base):
+    """A CAP 1.2 alert of an event as it was published: the public record behind
+    ``/alerts/feed.atom``. Kept as sent (the XML is stored, never rebuilt), never changed.
+
+    Only events shared with the region are published (their alerts are ``Public``); the first
+    alert of an event is an ``Alert``, the later ones ``Update``s referring to the one before.
+    """
+
+    __tablename__ = "published_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    #: CAP ``identifier``: unique; the event's id and its timeline's length.
+    identifier: Mapped[str] = mapped_column(String(120), unique=True)
+    msg_type: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    #: CAP ``sent``: the event's state at that moment.
+    sent: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    published_by: Mapped[str] = mapped_column(String(320))
+    xml: Mapped[str] = mapped_column(Text)

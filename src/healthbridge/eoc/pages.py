@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from healthbridge.deps import Allow, SessionDep
-from healthbridge.eoc import service
+from healthbridge.deps import Allow, Public, SessionDep
+from healthbridge.eoc import alerts, service
 from healthbridge.eoc.lifecycle import MAX_SHORT_TEXT, MAX_TEXT, TRANSITION_FIELDS
 from healthbridge.eoc.models import ACTIVATION_LEVELS, EVENT_STATUSES, RISK_LEVELS, Event
 from healthbridge.errors import Conflict, FieldError, Invalid
@@ -297,3 +297,34 @@ def note_from_form(
 
 
 __all__ = ["router"]
+
+
+# --- public alerts (no sign-in: only what was published) ----------------------------------------
+
+Anyone = Depends(Public())
+
+
+@router.get("/alerts/feed.atom", dependencies=[Anyone], include_in_schema=True, tags=["alerts"])
+def alerts_feed(request: Request, session: SessionDep) -> Response:
+    """The Atom feed of the public alerts, newest first (RFC 4287)."""
+    feed = alerts.atom_feed(
+        alerts.published_alerts(session=session), base_url=str(request.base_url)
+    )
+    return Response(feed, media_type="application/atom+xml")
+
+
+@router.get(
+    "/alerts/{identifier}.xml", dependencies=[Anyone], include_in_schema=True, tags=["alerts"]
+)
+def alert_cap(session: SessionDep, identifier: Annotated[str, Path(max_length=120)]) -> Response:
+    """A published alert as CAP 1.2 XML, exactly as it was published."""
+    published = alerts.published_alert(session=session, identifier=identifier)
+    return Response(published.xml.encode(), media_type="application/cap+xml")
+
+
+@router.get("/alerts/{identifier}", response_class=HTMLResponse, dependencies=[Anyone])
+def alert_page(
+    request: Request, session: SessionDep, identifier: Annotated[str, Path(max_length=120)]
+) -> Response:
+    published = alerts.published_alert(session=session, identifier=identifier)
+    return render(request, "eoc/alert.html", {"alert": published})

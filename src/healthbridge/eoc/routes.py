@@ -18,6 +18,7 @@ from healthbridge.eoc.schemas import (
     LinkCreate,
     LinkRead,
     NoteCreate,
+    PublishedAlertRead,
     ShareCreate,
     TransitionCreate,
     TransitionRead,
@@ -240,3 +241,32 @@ def add_note(session: SessionDep, actor: Manager, event_id: int, note: NoteCreat
         session=session, actor=actor, event_id=event_id, kind="note", text=note.text
     )
     return LinkRead.model_validate(made)
+
+
+@router.post(
+    "/events/{event_id}/alerts",
+    response_model=PublishedAlertRead,
+    status_code=201,
+    summary="Publish the event's CAP alert to the public feed",
+    description=(
+        "Publishes the event as it stands as a public CAP 1.2 alert, listed in the Atom feed "
+        "`/alerts/feed.atom`. Only an event shared with the region is published (409 "
+        "otherwise), and an unchanged event is not published twice (409)."
+    ),
+)
+def publish_alert(session: SessionDep, actor: Manager, event_id: int) -> PublishedAlertRead:
+    published = alerts.publish_alert(session=session, actor=actor, event_id=event_id)
+    return PublishedAlertRead.model_validate(published)
+
+
+@router.get(
+    "/events/{event_id}/alerts",
+    response_model=list[PublishedAlertRead],
+    summary="The alerts published for an event, newest first",
+)
+def list_alerts(session: SessionDep, actor: Reader, event_id: int) -> list[PublishedAlertRead]:
+    service.get_event(session=session, actor=actor, event_id=event_id)  # 404 when unseen
+    return [
+        PublishedAlertRead.model_validate(a)
+        for a in alerts.published_alerts(session=session, event_id=event_id)
+    ]

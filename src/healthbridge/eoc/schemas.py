@@ -131,3 +131,17 @@ class NoteCreate(InputModel):
     """A note on an event."""
 
     text: str = Field(min_length=1, max_length=MAX_TEXT)
+
+
+class PublishedAlertRead(BaseModel):
+    """A CAP alert of an event as it was published."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    identifier: str = Field(description="CAP identifier: the event's id and timeline length")
+    msg_type: str = Field(description="Alert (the event's first) or Update")
+    title: str
+    summary: str
+    sent: dt.datetime
+    published_at: dt.datetime
+    published_by: str
