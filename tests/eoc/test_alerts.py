@@ -11,6 +11,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from tests.eoc.event_arrange import make_signal
+from tests.eoc.test_pages import HTML, sign_in
 from typer.testing import CliRunner, Result
 
 from healthbridge.accounts.models import User
@@ -169,3 +170,29 @@ def test_publishing_needs_regional_sharing_and_a_change_then_updates_the_last_al
     validate_cap(update)
     references = etree.fromstring(update).findtext("cap:references", namespaces=CAP)
     assert references is not None and history[1]["identifier"] in references
+
+
+def test_the_event_page_lists_its_alerts_and_publishes_from_a_form(
+    events: list[Event], client: TestClient, make_user: Callable[..., User]
+) -> None:
+    public = next(e for e in events if e.shared_with_region and e.status == "responding")
+    token = sign_in(client, make_user(Role.EOC_OFFICER, public.country_code))
+    page = client.get(f"/eoc/events/{public.id}", headers=HTML).text
+    assert 'data-testid="published-alerts"' in page and 'data-testid="publish-form"' in page
+    # Unchanged since the demo published it: the form answers the conflict on the page.
+    again = client.post(f"/eoc/events/{public.id}/alerts", data={"csrf_token": token}, headers=HTML)
+    assert again.status_code == 409 and "has not changed" in again.text
+    client.post(
+        f"/eoc/events/{public.id}/transitions",
+        data={"action": "respond", "level": "full", "csrf_token": token},
+        headers=HTML,
+    )
+    published = client.post(
+        f"/eoc/events/{public.id}/alerts",
+        data={"csrf_token": token},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert published.status_code == 303
+    page = client.get(f"/eoc/events/{public.id}", headers=HTML).text
+    assert page.count("/alerts/healthbridge.event.") >= 4  # two alerts, page and CAP links

@@ -180,6 +180,7 @@ def _detail(session: Session, actor: Principal, event: Event, **extra: Any) -> d
         "can_manage": service.can_manage(actor, event),
         "sees_cases": service.sees_case_links(actor, event),
         "links": service.visible_links(actor, event),
+        "published": alerts.published_alerts(session=session, event_id=event.id),
         "errors": [],
         "failed_action": None,
         "saved": None,
@@ -259,6 +260,17 @@ def share_from_form(
         )
     except Invalid as refused:
         return _refused(request, session, actor, event_id, refused, failed_action="share")
+    return RedirectResponse(f"/eoc/events/{event_id}", status_code=303)
+
+
+@router.post("/eoc/events/{event_id}/alerts", response_class=HTMLResponse)
+def publish_from_form(
+    request: Request, session: SessionDep, actor: Manager, event_id: int
+) -> Response:
+    try:
+        alerts.publish_alert(session=session, actor=actor, event_id=event_id)
+    except Conflict as refused:
+        return _refused(request, session, actor, event_id, refused, failed_action="publish")
     return RedirectResponse(f"/eoc/events/{event_id}", status_code=303)
 
 
