@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     #: ``None`` leaves e-mails queued (sending then refuses with a clear message).
     smtp_host: str | None = None
     smtp_port: int = 25
+    #: Where users reach the platform: the links in e-mails (published alerts) start with it.
+    public_url: str = "http://localhost:8000"
     smtp_from: str = "healthbridge@localhost"
     #: Upgrade the connection with STARTTLS before sending (and before logging in).
     smtp_starttls: bool = False

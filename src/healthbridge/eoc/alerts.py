@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from healthbridge.audit import service as audit
 from healthbridge.db import utcnow
-from healthbridge.eoc import sharing
+from healthbridge.eoc import sharing, subscriptions
 from healthbridge.eoc.models import Event, PublishedAlert
 from healthbridge.errors import Conflict, NotFound
 from healthbridge.geography.models import Country, Subdivision
@@ -32,6 +32,8 @@ from healthbridge.surveillance.models import Disease
 SENDER = "healthbridge@asean-rok.health"
 #: The tagging authority of the feed's ``tag:`` URIs (RFC 4151).
 FEED_AUTHORITY = "asean-rok.health"
+#: Links in e-mails when the caller gives no address (the ``public_url`` setting's default).
+DEFAULT_BASE_URL = "http://localhost:8000"
 #: Alerts in the feed: the latest ones.
 FEED_SIZE = 50
 
@@ -101,13 +103,17 @@ def event_cap(session: Session, event: Event) -> bytes:
     return cap.write_cap(event_alert(session, event))
 
 
-def publish_alert(*, session: Session, actor: Principal, event_id: int) -> PublishedAlert:
+def publish_alert(
+    *, session: Session, actor: Principal, event_id: int, base_url: str = DEFAULT_BASE_URL
+) -> PublishedAlert:
     """Publish the event's alert as it stands: stored as sent, listed in the public feed.
 
     Only an event shared with the region is published (its alert is ``Public``): anything else
     is :class:`Conflict`. The first alert of an event is an ``Alert``; later ones are
     ``Update`` alerts referring to the one before. Publishing an event unchanged since its
-    last alert is :class:`Conflict` too (the feed never repeats itself).
+    last alert is :class:`Conflict` too (the feed never repeats itself). The users subscribed to
+    the event's country or disease get an e-mail (queued in the outbox) linking to the alert
+    under ``base_url``.
     """
     event = sharing.managed_event(session=session, actor=actor, event_id=event_id)
     if not event.shared_with_region:
@@ -156,6 +162,9 @@ def publish_alert(*, session: Session, actor: Principal, event_id: int) -> Publi
         object_id=event.id,
         country=event.country_code,
         detail={"identifier": alert.identifier, "msg_type": alert.msg_type},
+    )
+    subscriptions.notify_subscribers(
+        session=session, actor=actor, event=event, alert=record, base_url=base_url
     )
     return record
 

@@ -25,6 +25,7 @@ from healthbridge.eoc import alerts, service
 from healthbridge.eoc.models import Event
 from healthbridge.paging import PageRequest
 from healthbridge.policy import Principal
+from healthbridge.settings import get_settings
 from healthbridge.surveillance import signal_queue
 
 Steps = tuple[tuple[str, dict[str, str | None]], ...]
@@ -179,6 +180,11 @@ def load_demo(*, session: Session, actor: Principal) -> list[Event]:
             )
         if demo.region:
             # Events shared with the region publish their alert: the public feed has content.
-            alerts.publish_alert(session=session, actor=actor, event_id=event.id)
+            alerts.publish_alert(
+                session=session,
+                actor=actor,
+                event_id=event.id,
+                base_url=get_settings().public_url,
+            )
         made.append(event)
     return made

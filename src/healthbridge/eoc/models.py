@@ -211,3 +211,18 @@ class PublishedAlert(Base):
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     published_by: Mapped[str] = mapped_column(String(320))
     xml: Mapped[str] = mapped_column(Text)
+
+
+class AlertSubscription(Base):
+    """A user's wish to be e-mailed the published alerts of a country and/or a disease.
+
+    ``None`` in either column means any: a subscription with neither receives every alert.
+    """
+
+    __tablename__ = "alert_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    country_code: Mapped[str | None] = mapped_column(ForeignKey("countries.code"))
+    disease_code: Mapped[str | None] = mapped_column(ForeignKey("diseases.code"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -268,7 +268,12 @@ def publish_from_form(
     request: Request, session: SessionDep, actor: Manager, event_id: int
 ) -> Response:
     try:
-        alerts.publish_alert(session=session, actor=actor, event_id=event_id)
+        alerts.publish_alert(
+            session=session,
+            actor=actor,
+            event_id=event_id,
+            base_url=request.app.state.settings.public_url,
+        )
     except Conflict as refused:
         return _refused(request, session, actor, event_id, refused, failed_action="publish")
     return RedirectResponse(f"/eoc/events/{event_id}", status_code=303)

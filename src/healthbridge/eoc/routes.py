@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from healthbridge.deps import Allow, PageDep, SessionDep, add_link_header
-from healthbridge.eoc import alerts, service
+from healthbridge.eoc import alerts, service, subscriptions
 from healthbridge.eoc.models import Event
 from healthbridge.eoc.schemas import (
     EventCreate,
@@ -20,6 +20,8 @@ from healthbridge.eoc.schemas import (
     NoteCreate,
     PublishedAlertRead,
     ShareCreate,
+    SubscriptionCreate,
+    SubscriptionRead,
     TransitionCreate,
     TransitionRead,
 )
@@ -29,6 +31,7 @@ EVENTS = "events"
 router = APIRouter(tags=[EVENTS])
 Reader = Annotated[Principal, Depends(Allow(Action.EVENT_READ))]
 Manager = Annotated[Principal, Depends(Allow(Action.EVENT_MANAGE))]
+Self = Annotated[Principal, Depends(Allow(Action.OWN_PROFILE))]
 
 
 def summary_of(event: Event) -> EventSummary:
@@ -254,8 +257,15 @@ def add_note(session: SessionDep, actor: Manager, event_id: int, note: NoteCreat
         "otherwise), and an unchanged event is not published twice (409)."
     ),
 )
-def publish_alert(session: SessionDep, actor: Manager, event_id: int) -> PublishedAlertRead:
-    published = alerts.publish_alert(session=session, actor=actor, event_id=event_id)
+def publish_alert(
+    request: Request, session: SessionDep, actor: Manager, event_id: int
+) -> PublishedAlertRead:
+    published = alerts.publish_alert(
+        session=session,
+        actor=actor,
+        event_id=event_id,
+        base_url=request.app.state.settings.public_url,
+    )
     return PublishedAlertRead.model_validate(published)
 
 
@@ -270,3 +280,51 @@ def list_alerts(session: SessionDep, actor: Reader, event_id: int) -> list[Publi
         PublishedAlertRead.model_validate(a)
         for a in alerts.published_alerts(session=session, event_id=event_id)
     ]
+
+
+@router.get(
+    "/me/alert-subscriptions",
+    response_model=list[SubscriptionRead],
+    tags=["me"],
+    summary="The caller's subscriptions to published alerts",
+)
+def list_subscriptions(session: SessionDep, actor: Self) -> list[SubscriptionRead]:
+    return [
+        SubscriptionRead.model_validate(s)
+        for s in subscriptions.list_subscriptions(session=session, actor=actor)
+    ]
+
+
+@router.post(
+    "/me/alert-subscriptions",
+    response_model=SubscriptionRead,
+    status_code=201,
+    tags=["me"],
+    summary="Receive the published alerts of a country and/or a disease by e-mail",
+    description=(
+        "Leave `country` or `disease` out for any. Every alert published for a matching event "
+        "queues an e-mail to the caller (delivered by `healthbridge notify send`). 409 for a "
+        "subscription held already."
+    ),
+)
+def subscribe(
+    session: SessionDep, actor: Self, subscription: SubscriptionCreate
+) -> SubscriptionRead:
+    made = subscriptions.subscribe(
+        session=session,
+        actor=actor,
+        country=subscription.country,
+        disease=subscription.disease,
+    )
+    return SubscriptionRead.model_validate(made)
+
+
+@router.delete(
+    "/me/alert-subscriptions/{subscription_id}",
+    status_code=204,
+    tags=["me"],
+    summary="Stop one of the caller's alert subscriptions",
+)
+def unsubscribe(session: SessionDep, actor: Self, subscription_id: int) -> Response:
+    subscriptions.unsubscribe(session=session, actor=actor, subscription_id=subscription_id)
+    return Response(status_code=204)

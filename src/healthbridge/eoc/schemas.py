@@ -145,3 +145,21 @@ class PublishedAlertRead(BaseModel):
     sent: dt.datetime
     published_at: dt.datetime
     published_by: str
+
+
+class SubscriptionCreate(InputModel):
+    """Which published alerts to receive by e-mail: of a country, a disease, both, or all."""
+
+    country: str | None = Field(None, max_length=3, description="ISO alpha-3; empty for any")
+    disease: str | None = Field(None, max_length=40, description="Disease code; empty for any")
+
+
+class SubscriptionRead(BaseModel):
+    """One of the caller's alert subscriptions."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    country_code: str | None
+    disease_code: str | None
+    created_at: dt.datetime
