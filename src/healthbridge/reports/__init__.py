@@ -1,0 +1,1 @@
+"""Documents rendered from plain data: situation reports (HTML and PDF, built offline)."""
