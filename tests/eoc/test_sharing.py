@@ -175,6 +175,7 @@ def test_no_user_of_another_country_reaches_an_unshared_event_by_any_route(
                     path.replace("{event_id}", str(event["id"]))
                     .replace("{country}", "region")
                     .replace("{link_id}", str(note.json()["id"]))
+                    .replace("{format}", "pdf")
                 )
                 body = next((b for k, b in bodies.items() if concrete.endswith(k)), None)
                 answer = client.request(

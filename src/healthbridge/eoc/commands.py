@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from healthbridge.eoc import alerts, service
+from healthbridge.eoc import alerts, service, sitreps
 from healthbridge.paging import MAX_LIMIT, PageRequest
 
 
@@ -61,6 +61,37 @@ def register(*, app: typer.Typer, import_app: typer.Typer, export_app: typer.Typ
                     e.updated_at.strftime("%Y-%m-%d %H:%M"),
                 )
         cli.out().print(table)
+
+    report_app = typer.Typer(help="Reports for the EOC and the region.", no_args_is_help=True)
+    app.add_typer(report_app, name="report")
+
+    @report_app.command("sitrep")
+    @cli.clean_errors
+    def report_sitrep(
+        event_id: Annotated[int, typer.Argument(help="The event's id.")],
+        format: Annotated[str, typer.Option("--format", "-f", help="html or pdf (A4).")] = "html",
+        output: Annotated[
+            str | None,
+            typer.Option(
+                "--output", "-o", help="File to write (default: sitrep-EVENT.html or .pdf)."
+            ),
+        ] = None,
+    ) -> None:
+        """Write an event's situation report: summary, epicurve by week, cases and deaths by
+        area, laboratory summary, risk assessment, actions (rendered offline)."""
+        if format not in sitreps.FORMATS:
+            raise cli.fail(f"--format must be one of: {', '.join(sitreps.FORMATS)}")
+        target = Path(output or f"sitrep-{event_id}.{format}")
+        with cli._session() as session:
+            data = sitreps.render(
+                session=session, actor=cli._operator(), event_id=event_id, format=format
+            )
+        if str(target) == "-":
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+            return
+        target.write_bytes(data)
+        cli.err().print(f"Wrote {escape(str(target))} ({len(data):,} bytes)", highlight=False)
 
     @export_app.command("cap")
     @cli.clean_errors

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from healthbridge.deps import Allow, Public, SessionDep
-from healthbridge.eoc import alerts, service
+from healthbridge.eoc import alerts, service, sitreps
 from healthbridge.eoc.lifecycle import MAX_SHORT_TEXT, MAX_TEXT, TRANSITION_FIELDS
 from healthbridge.eoc.models import ACTIVATION_LEVELS, EVENT_STATUSES, RISK_LEVELS, Event
 from healthbridge.errors import Conflict, FieldError, Invalid
@@ -345,3 +345,21 @@ def alert_page(
 ) -> Response:
     published = alerts.published_alert(session=session, identifier=identifier)
     return render(request, "eoc/alert.html", {"alert": published})
+
+
+@router.get("/eoc/events/{event_id}/sitrep.{format}")
+def sitrep_download(
+    session: SessionDep,
+    actor: Reader,
+    event_id: int,
+    format: Annotated[str, Path(pattern="^(html|pdf)$")],
+) -> Response:
+    """The event's situation report, to read in the browser (HTML) or to download (PDF)."""
+    data = sitreps.render(session=session, actor=actor, event_id=event_id, format=format)
+    if format == "pdf":
+        return Response(
+            data,
+            media_type="application/pdf",
+            headers={"content-disposition": f'attachment; filename="sitrep-{event_id}.pdf"'},
+        )
+    return Response(data, media_type="text/html; charset=utf-8")

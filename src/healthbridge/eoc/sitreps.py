@@ -1,0 +1,172 @@
+"""An event's situation report: built from the event and the surveillance data, rendered by
+:mod:`healthbridge.reports.sitrep` as HTML or PDF.
+
+- The epicurve and the table by area are the weekly counts of the event's country and disease
+  (its areas when it has some; the country's aggregate counts, else those rolled up from its
+  case reports) from :data:`WEEKS_BEFORE` weeks before the event's week to the latest count.
+- The laboratory summary aggregates the lab results of the country's cases of the disease in
+  that period; it is case-level data summarised, so only the event's own country's case
+  readers get it (everyone else reads "no lab results").
+- The actions are the event's timeline; 7-1-7 timeliness and resources come with the parts of
+  the EOC issue that record them (until then their sections say there is nothing yet).
+
+Whoever sees the event may generate its report; every generation is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from healthbridge.audit import service as audit
+from healthbridge.db import utcnow
+from healthbridge.eoc import sharing
+from healthbridge.eoc.models import Event
+from healthbridge.geography.models import Country, Subdivision
+from healthbridge.interop.isoweek import InvalidWeek, parse_week, week_of
+from healthbridge.policy import Principal
+from healthbridge.reports import sitrep
+from healthbridge.surveillance.models import (
+    SOURCE_AGGREGATE,
+    SOURCE_CASE_ROLLUP,
+    CaseReport,
+    Disease,
+    LabResult,
+    WeeklyCount,
+)
+
+#: Weeks of counts shown before the event's week.
+WEEKS_BEFORE = 26
+FORMATS = ("html", "pdf")
+
+
+def build(*, session: Session, actor: Principal, event_id: int) -> sitrep.SitrepData:
+    """The situation report's data for ``event_id`` (:class:`NotFound` when unseen)."""
+    event = sharing.visible_event(session=session, actor=actor, event_id=event_id)
+    country = session.get(Country, event.country_code)
+    disease = session.get(Disease, event.disease_code) if event.disease_code else None
+    start = _start_week_monday(event)
+    counts = _counts(session, event, start) if disease else []
+    epicurve: dict[str, list[int]] = {}
+    by_area: dict[str, list[int]] = {}
+    for week, area, cases, deaths in counts:
+        point = epicurve.setdefault(week, [0, 0])
+        point[0] += cases
+        point[1] += deaths or 0
+        if area is not None:
+            row = by_area.setdefault(area, [0, 0])
+            row[0] += cases
+            row[1] += deaths or 0
+    names = {
+        s.code: s.name
+        for s in session.scalars(select(Subdivision).where(Subdivision.code.in_(by_area)))
+    }
+    weeks = sorted(epicurve)
+    lab = (
+        _lab(session, event, start)
+        if disease and sharing.sees_case_links(actor, event)
+        else sitrep.LabSummary()
+    )
+    assessments = [t for t in event.transitions if t.action == "assess_risk"]
+    risk_text = "\n".join(
+        f"{t.at:%Y-%m-%d}: {t.detail.get('risk_level', '')}"
+        + (f" — {t.detail['note']}" if t.detail.get("note") else "")
+        for t in assessments
+    )
+    return sitrep.SitrepData(
+        title=event.title,
+        country=country.name_en if country else event.country_code,
+        hazard=disease.name_en if disease else (event.hazard or "Public health event"),
+        status=event.status.replace("_", " "),
+        risk_level=(event.risk_level or "not assessed").replace("_", " "),
+        risk_confidence="not recorded",
+        opened_on=event.opened_at.date(),
+        generated_at=utcnow(),
+        generated_by=actor.actor_label,
+        period_start=parse_week(weeks[0]).monday if weeks else None,
+        period_end=parse_week(weeks[-1]).monday + dt.timedelta(days=6) if weeks else None,
+        summary=event.summary or "",
+        epicurve=tuple(sitrep.EpicurvePoint(w, *epicurve[w]) for w in weeks),
+        areas=tuple(
+            sitrep.AreaRow(code, names.get(code, code), *values)
+            for code, values in sorted(by_area.items(), key=lambda kv: -kv[1][0])
+        ),
+        lab=lab,
+        risk_assessment=risk_text,
+        actions=tuple(
+            sitrep.ActionRow(
+                action=t.action.replace("_", " "),
+                status=f"{t.to_status.replace('_', ' ')} on {t.at:%Y-%m-%d %H:%M} UTC",
+                owner=t.actor,
+            )
+            for t in event.transitions
+        ),
+    )
+
+
+def render(*, session: Session, actor: Principal, event_id: int, format: str) -> bytes:
+    """The report as ``html`` (UTF-8) or ``pdf`` bytes; the generation is audited."""
+    data = build(session=session, actor=actor, event_id=event_id)
+    output = sitrep.render_pdf(data) if format == "pdf" else sitrep.render_html(data).encode()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="event.sitrep",
+        object_type="event",
+        object_id=event_id,
+        detail={"format": format},
+    )
+    return output
+
+
+def _start_week_monday(event: Event) -> dt.date:
+    try:
+        anchor = parse_week(event.week).monday if event.week else event.opened_at.date()
+    except InvalidWeek:
+        anchor = event.opened_at.date()
+    return week_of(anchor).monday - dt.timedelta(weeks=WEEKS_BEFORE)
+
+
+def _counts(
+    session: Session, event: Event, start: dt.date
+) -> list[tuple[str, str | None, int, int | None]]:
+    """The event's areas' weekly rows (every area's when it names none, else the national
+    total); the country's aggregate counts when there are, else those rolled up from cases."""
+    areas = [a.area_code for a in event.areas]
+    base = select(
+        WeeklyCount.week, WeeklyCount.area_code, WeeklyCount.cases, WeeklyCount.deaths
+    ).where(
+        WeeklyCount.country_code == event.country_code,
+        WeeklyCount.disease_code == event.disease_code,
+        WeeklyCount.week_start >= start,
+    )
+    scopes = (
+        [WeeklyCount.area_code.in_(areas)]
+        if areas
+        else [WeeklyCount.area_code.is_not(None), WeeklyCount.area_code.is_(None)]
+    )
+    for source in (SOURCE_AGGREGATE, SOURCE_CASE_ROLLUP):
+        for scope in scopes:
+            rows = session.execute(base.where(WeeklyCount.source == source, scope)).all()
+            if rows:
+                return [(r[0], r[1], r[2], r[3]) for r in rows]
+    return []
+
+
+def _lab(session: Session, event: Event, start: dt.date) -> sitrep.LabSummary:
+    rows = session.execute(
+        select(LabResult.test_type, LabResult.result, LabResult.turnaround_days)
+        .join(CaseReport, CaseReport.id == LabResult.case_report_id)
+        .where(
+            CaseReport.country_code == event.country_code,
+            CaseReport.disease_code == event.disease_code,
+            CaseReport.week_start >= start,
+        )
+        .limit(1_000_000)
+    ).all()
+    return sitrep.LabSummary.from_results(
+        [(r[0], r[1]) for r in rows],
+        [float(r[2]) for r in rows if r[2] is not None],
+    )
