@@ -25,6 +25,9 @@ from healthbridge.cooperation.training import routes as training_routes
 from healthbridge.cooperation.uhc import pages as uhc_pages
 from healthbridge.cooperation.uhc import routes as uhc_routes
 from healthbridge.db import make_engine, make_session_factory
+from healthbridge.eoc import assessment_pages as eoc_assessment_pages
+from healthbridge.eoc import assessment_routes as eoc_assessment_routes
+from healthbridge.eoc import investigation_pages, investigation_routes
 from healthbridge.eoc import pages as eoc_pages
 from healthbridge.eoc import routes as eoc_routes
 from healthbridge.geography import pages as geography_pages
@@ -68,6 +71,8 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     signal_routes.router,
     case_routes.router,
     eoc_routes.router,
+    investigation_routes.router,
+    eoc_assessment_routes.router,
     audit_routes.router,
     meeting_routes.router,
     commitment_routes.router,
@@ -82,6 +87,8 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     signal_pages.router,
     case_pages.router,
     eoc_pages.router,
+    eoc_assessment_pages.router,
+    investigation_pages.router,
     organisation_pages.router,
     account_pages.router,
     audit_pages.router,

@@ -33,6 +33,7 @@ from healthbridge.cooperation.training import commands as training_commands
 from healthbridge.cooperation.uhc import commands as uhc_commands
 from healthbridge.db import make_engine, make_session_factory, unit_of_work
 from healthbridge.eoc import commands as eoc_commands
+from healthbridge.eoc import investigation_commands
 from healthbridge.errors import HealthBridgeError
 from healthbridge.notifications import commands as notification_commands
 from healthbridge.paging import MAX_LIMIT, PageRequest
@@ -465,6 +466,7 @@ surveillance_commands.register(app=app, import_app=import_app, export_app=export
 weekly_import_commands.register(app=app, import_app=import_app, export_app=export_app)
 case_commands.register(app=app, import_app=import_app, export_app=export_app)
 eoc_commands.register(app=app, import_app=import_app, export_app=export_app)
+investigation_commands.register(app=app, import_app=import_app, export_app=export_app)
 
 
 def _reflow(text: str) -> str:

@@ -162,6 +162,18 @@ def test_no_user_of_another_country_reaches_an_unshared_event_by_any_route(
         "shares": {"region": True},
         "links": {"kind": "note", "text": "x"},
         "notes": {"text": "x"},
+        "investigations": {"title": "x", "started_on": "2024-01-01"},
+        "investigations/1": {"findings": "x"},
+        "members": {"name": "x", "role": "x", "country": "THA"},
+        "samples": {"samples": 1, "specimen": "x", "laboratory": "x", "sent_on": "2024-01-01"},
+        "tasks": {"title": "x", "assignee_email": "a@x.org"},
+        "tasks/1": {"status": "done"},
+        "risk-assessments": {
+            **{k: "x" for k in ("hazard", "exposure", "context", "rationale")},
+            **{"likelihood": "likely", "consequence": "minor", "confidence": "low"},
+        },
+        "annex2": {},
+        "timeliness": {},
     }
     for role in Role:
         for country in ("THA", None):
@@ -176,6 +188,9 @@ def test_no_user_of_another_country_reaches_an_unshared_event_by_any_route(
                     .replace("{country}", "region")
                     .replace("{link_id}", str(note.json()["id"]))
                     .replace("{format}", "pdf")
+                    .replace("{investigation_id}", "1")
+                    .replace("{member_id}", "1")
+                    .replace("{task_id}", "1")
                 )
                 body = next((b for k, b in bodies.items() if concrete.endswith(k)), None)
                 answer = client.request(

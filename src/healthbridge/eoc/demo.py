@@ -16,12 +16,14 @@ and title before it is opened.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from healthbridge.eoc import alerts, service
+from healthbridge.db import utcnow
+from healthbridge.eoc import alerts, assessments, service
 from healthbridge.eoc.models import Event
 from healthbridge.paging import PageRequest
 from healthbridge.policy import Principal
@@ -117,6 +119,67 @@ DEMO_EVENTS: tuple[DemoEvent, ...] = (
 )
 
 
+#: Rapid risk assessments of the demo events, recorded in place of their ``assess_risk`` step
+#: (through the service: a version, the event's level and timeline). The matrix gives the level
+#: the step names.
+DEMO_RISK_ASSESSMENTS: dict[str, assessments.RiskInput] = {
+    "Measles outbreak, the Philippines": assessments.RiskInput(
+        hazard="Measles virus, genotype D8, laboratory confirmed",
+        exposure="Children with one dose of MCV or none; crowded urban barangays",
+        context="MCV2 coverage below 70 % in the region; school term under way",
+        likelihood="likely",
+        consequence="moderate",
+        confidence="moderate",
+        rationale="Low MCV2 coverage in the region",
+    ),
+    "Human case of avian influenza A(H5N1), Phnom Penh": assessments.RiskInput(
+        hazard="Avian influenza A(H5N1), clade 2.3.2.1c",
+        exposure="Backyard poultry contact; no human-to-human transmission seen",
+        context="Poultry die-offs reported in the province; contacts under follow-up",
+        likelihood="unlikely",
+        consequence="moderate",
+        confidence="moderate",
+        rationale="A sporadic zoonotic case; spread among people not seen",
+    ),
+}
+#: 7-1-7 dates of the demo events, in days before the day the demo is loaded: emergence,
+#: detection, notification, and the early-response actions completed (the others pending).
+DEMO_TIMELINESS: dict[str, tuple[int, int, int, dict[str, int]]] = {
+    "Measles outbreak, the Philippines": (
+        30,
+        21,
+        20,
+        {"investigation": 19, "lab_confirmation": 17, "coordination": 18},
+    ),
+    "Human case of avian influenza A(H5N1), Phnom Penh": (
+        12,
+        9,
+        9,
+        {code: 7 for code in assessments.ACTION_CODES},
+    ),
+}
+
+
+def _set_demo_timeliness(session: Session, actor: Principal, event: Event, title: str) -> None:
+    emergence, detection, notification, actions = DEMO_TIMELINESS[title]
+    today = utcnow().date()
+
+    def ago(days: int) -> dt.date:
+        return today - dt.timedelta(days=days)
+
+    assessments.set_timeliness(
+        session=session,
+        actor=actor,
+        event_id=event.id,
+        given=assessments.TimelinessInput(
+            emergence_date=ago(emergence),
+            detection_date=ago(detection),
+            notification_date=ago(notification),
+            actions={code: ago(days) for code, days in actions.items()},
+        ),
+    )
+
+
 def _latest_signal(session: Session, actor: Principal, demo: DemoEvent) -> int | None:
     where = signal_queue.check_filter(
         country=demo.country,
@@ -163,9 +226,19 @@ def load_demo(*, session: Session, actor: Principal) -> list[Event]:
                     action="triage",
                     fields={"decision": "verify"},
                 )
+            if action == "assess_risk" and demo.title in DEMO_RISK_ASSESSMENTS:
+                assessments.assess_risk(
+                    session=session,
+                    actor=actor,
+                    event_id=event.id,
+                    given=DEMO_RISK_ASSESSMENTS[demo.title],
+                )
+                continue
             service.transition(
                 session=session, actor=actor, event_id=event.id, action=action, fields=fields
             )
+        if demo.title in DEMO_TIMELINESS:
+            _set_demo_timeliness(session, actor, event, demo.title)
         for note in demo.notes:
             service.add_link(
                 session=session, actor=actor, event_id=event.id, kind="note", text=note
