@@ -7,13 +7,9 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn
 
-from healthbridge.errors import HealthBridgeError
-from healthbridge.surveillance import cases
+from healthbridge.surveillance import cases, import_progress
 
-#: How many of an import's errors the command prints.
-SHOWN_ERRORS = 10
 HELP = """Import case reports and their lab results (atomic and idempotent).
 
 --format csv (the default, except for .json and .ndjson files, which are read as fhir): one
@@ -39,7 +35,7 @@ row 1) and column."""
 def register(*, app: typer.Typer, import_app: typer.Typer, export_app: typer.Typer) -> None:
     """Add ``import cases`` to the ``healthbridge`` command line."""
     # Imported here: healthbridge.cli imports this module while it is being built.
-    from healthbridge.cli import _operator, _session, clean_errors, err, fail, out
+    from healthbridge.cli import _operator, _session, clean_errors, out
 
     @import_app.command("cases", help=HELP)
     @clean_errors
@@ -58,47 +54,21 @@ def register(*, app: typer.Typer, import_app: typer.Typer, export_app: typer.Typ
         ] = None,
     ) -> None:
         kind = format or ("fhir" if file.suffix.lower() in {".json", ".ndjson"} else "csv")
-        console = err()
-        size = file.stat().st_size
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TaskProgressColumn(),
-            console=console,
-            transient=True,
-            disable=not console.is_terminal,
-        ) as bar:
-            tasks: dict[str, TaskID] = {}
 
-            def advance(stage: str, done: int, total: int | None) -> None:
-                # Reading reports bytes (of the file's size), storing reports records.
-                total = size if stage == "read" else total
-                if stage not in tasks:
-                    label = "Checking rows" if stage == "read" else "Storing records"
-                    tasks[stage] = bar.add_task(label, total=total)
-                bar.update(tasks[stage], completed=done, total=total)
+        def run(progress: import_progress.ImportProgress) -> cases.CaseImportReport:
+            with _session() as session, file.open("rb") as stream:
+                return cases.import_case_file(
+                    session=session,
+                    actor=_operator(),
+                    data=stream,
+                    filename=file.name,
+                    format=kind,
+                    progress=progress,
+                )
 
-            try:
-                with _session() as session, file.open("rb") as stream:
-                    report = cases.import_case_file(
-                        session=session,
-                        actor=_operator(),
-                        data=stream,
-                        filename=file.name,
-                        format=kind,
-                        progress=advance,
-                    )
-            except HealthBridgeError as refused:
-                bar.stop()
-                failure = fail(refused.detail)
-                for error in refused.errors[:SHOWN_ERRORS]:
-                    row = f"row {error.row}, " if error.row is not None else ""
-                    console.print(f"  {row}{error.field}: {error.message}", highlight=False)
-                if len(refused.errors) > SHOWN_ERRORS:
-                    console.print(
-                        f"  … and {len(refused.errors) - SHOWN_ERRORS} more", highlight=False
-                    )
-                raise failure from None
+        report = import_progress.run_with_progress(
+            file.stat().st_size, run, storing="Storing records"
+        )
         weeks = f" ({report.first_week} to {report.last_week})" if report.first_week else ""
         again = (
             f" The same file was imported before (batch {report.same_file_as})."

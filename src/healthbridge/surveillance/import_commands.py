@@ -8,15 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn
 
-from healthbridge.errors import HealthBridgeError
-from healthbridge.surveillance import weekly_import
+from healthbridge.surveillance import import_progress, weekly_import
 
-#: How many of an import's errors the command prints.
-SHOWN_ERRORS = 10
 HELP = """Import weekly counts from a CSV file (atomic and idempotent).
 
 The header is country,area,disease,week,cases,deaths (any order; area and deaths may be left
@@ -48,38 +43,11 @@ RunImport = Callable[[weekly_import.ImportProgress], weekly_import.WeeklyImportR
 def register(*, app: typer.Typer, import_app: typer.Typer, export_app: typer.Typer) -> None:
     """Add ``import weekly-counts`` and ``import dhis2`` to the ``healthbridge`` command line."""
     # Imported here: healthbridge.cli imports this module while it is being built.
-    from healthbridge.cli import _operator, _session, clean_errors, err, fail, out
+    from healthbridge.cli import _operator, _session, clean_errors, out
 
     def run_with_progress(size: int, run: RunImport) -> None:
-        """Run an import behind a Rich progress bar (checking: bytes of ``size``; storing:
-        counts), print the errors of a refusal (the first :data:`SHOWN_ERRORS`) or the
-        report."""
-        console = err()
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TaskProgressColumn(),
-            console=console,
-            transient=True,
-            disable=not console.is_terminal,
-        ) as bar:
-            tasks: dict[str, TaskID] = {}
-
-            def advance(stage: str, done: int, total: int | None) -> None:
-                # Reading reports bytes (of the file's size), storing reports rows.
-                total = size if stage == "read" else total
-                if stage not in tasks:
-                    label = "Checking rows" if stage == "read" else "Storing counts"
-                    tasks[stage] = bar.add_task(label, total=total)
-                bar.update(tasks[stage], completed=done, total=total)
-
-            try:
-                report = run(advance)
-            except HealthBridgeError as refused:
-                bar.stop()
-                failure = fail(refused.detail)
-                _print_errors(console, refused)
-                raise failure from None
+        """Run an import behind the progress bar and print its report."""
+        report = import_progress.run_with_progress(size, run, storing="Storing counts")
         weeks = f" ({report.first_week} to {report.last_week})" if report.first_week else ""
         out().print(
             f"Imported [bold]{escape(report.filename)}[/]: {report.rows} rows — "
@@ -159,11 +127,3 @@ def register(*, app: typer.Typer, import_app: typer.Typer, export_app: typer.Typ
                 )
 
         run_with_progress(file.stat().st_size, run)
-
-
-def _print_errors(console: Console, refused: HealthBridgeError) -> None:
-    for error in refused.errors[:SHOWN_ERRORS]:
-        row = f"row {error.row}, " if error.row is not None else ""
-        console.print(f"  {row}{error.field}: {error.message}", highlight=False, markup=False)
-    if len(refused.errors) > SHOWN_ERRORS:
-        console.print(f"  … and {len(refused.errors) - SHOWN_ERRORS} more", highlight=False)
