@@ -27,7 +27,12 @@ from healthbridge.cooperation.uhc import routes as uhc_routes
 from healthbridge.db import make_engine, make_session_factory
 from healthbridge.eoc import assessment_pages as eoc_assessment_pages
 from healthbridge.eoc import assessment_routes as eoc_assessment_routes
-from healthbridge.eoc import investigation_pages, investigation_routes
+from healthbridge.eoc import (
+    assistance_pages,
+    assistance_routes,
+    investigation_pages,
+    investigation_routes,
+)
 from healthbridge.eoc import pages as eoc_pages
 from healthbridge.eoc import routes as eoc_routes
 from healthbridge.geography import pages as geography_pages
@@ -73,6 +78,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     eoc_routes.router,
     investigation_routes.router,
     eoc_assessment_routes.router,
+    assistance_routes.router,
     audit_routes.router,
     meeting_routes.router,
     commitment_routes.router,
@@ -88,6 +94,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     case_pages.router,
     eoc_pages.router,
     eoc_assessment_pages.router,
+    assistance_pages.router,
     investigation_pages.router,
     organisation_pages.router,
     account_pages.router,

@@ -17,6 +17,7 @@ from healthbridge.cooperation.meetings import demo as meetings_demo
 from healthbridge.cooperation.projects import demo as projects_demo
 from healthbridge.cooperation.training import demo as training_demo
 from healthbridge.cooperation.uhc import demo as uhc_demo
+from healthbridge.eoc import assistance_demo
 from healthbridge.eoc import demo as eoc_demo
 from healthbridge.geography import service as geography
 from healthbridge.organisations import service as organisations
@@ -170,4 +171,5 @@ def load_demo(*, session: Session, actor: Principal | None = None) -> list[DemoA
     case_demo.load_demo(session=session, actor=actor)
     # After the surveillance demo: some events open from its signals.
     eoc_demo.load_demo(session=session, actor=actor)
+    assistance_demo.load_demo(session=session, actor=actor)
     return list(DEMO_ACCOUNTS)

@@ -26,6 +26,7 @@ def metadata() -> MetaData:
     from healthbridge.cooperation.training import models as _training  # noqa: F401
     from healthbridge.cooperation.uhc import models as _uhc  # noqa: F401
     from healthbridge.eoc import assessment_models as _eoc_assessments  # noqa: F401
+    from healthbridge.eoc import assistance_models as _eoc_assistance  # noqa: F401
     from healthbridge.eoc import investigation_models as _investigations  # noqa: F401
     from healthbridge.eoc import models as _eoc  # noqa: F401
     from healthbridge.geography import models as _geography  # noqa: F401

@@ -174,6 +174,11 @@ def test_no_user_of_another_country_reaches_an_unshared_event_by_any_route(
         },
         "annex2": {},
         "timeliness": {},
+        "assistance-requests": {"kind": "resources", "title": "x", "description": "x"},
+        "offers": {"description": "x"},
+        "decision": {"decision": "accept"},
+        "close": {"action": "fulfil"},
+        "areas": {"areas": ["TH-10"]},
     }
     for role in Role:
         for country in ("THA", None):
@@ -191,6 +196,8 @@ def test_no_user_of_another_country_reaches_an_unshared_event_by_any_route(
                     .replace("{investigation_id}", "1")
                     .replace("{member_id}", "1")
                     .replace("{task_id}", "1")
+                    .replace("{request_id}", "1")
+                    .replace("{offer_id}", "1")
                 )
                 body = next((b for k, b in bodies.items() if concrete.endswith(k)), None)
                 answer = client.request(

@@ -17,7 +17,8 @@ from typer.testing import CliRunner, Result
 from healthbridge.accounts.models import User
 from healthbridge.cli import app
 from healthbridge.db import unit_of_work
-from healthbridge.eoc import demo
+from healthbridge.eoc import assistance_demo, demo
+from healthbridge.eoc.assistance_models import AssistanceRequest
 from healthbridge.eoc.models import Event
 from healthbridge.policy import Principal, Role
 from healthbridge.settings import get_settings
@@ -112,3 +113,31 @@ def test_the_lab_summary_stays_with_the_events_country(
     pdf = client.get(f"/eoc/events/{dengue.id}/sitrep.pdf", headers=thai)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+
+
+def test_the_report_shows_the_risk_assessment_7_1_7_and_assistance(
+    events: list[Event],
+    session_factory: sessionmaker[Session],
+    operator: Principal,
+    cli: Run,
+) -> None:
+    with unit_of_work(session_factory) as session:
+        assistance_demo.load_demo(session=session, actor=operator)
+        assistance_demo.load_demo(session=session, actor=operator)  # idempotent
+    h5n1 = next(e for e in events if e.disease_code == "avian_influenza_h5n1")
+    page = cli("report", "sitrep", str(h5n1.id), "--output", "-").stdout_bytes.decode()
+    # The latest rapid risk assessment version, with its confidence.
+    assert "Version 1" in page and "confidence: not recorded" not in page
+    # 7-1-7 measured from the recorded dates.
+    assert "No 7-1-7 timeliness measured yet." not in page
+    for milestone in ("detection", "notification", "response"):
+        assert f'<th scope="row">{milestone}</th>' in page
+    # What was asked of Viet Nam and Laos, and Viet Nam's accepted offer.
+    assert "Genetic sequencing of the H5N1 isolate" in page
+    assert "Viet Nam: accepted" in page and "in progress" in page
+    closed = next(e for e in events if e.status == "closed")
+    page = cli("report", "sitrep", str(closed.id), "--output", "-").stdout_bytes.decode()
+    assert "No assistance asked for." in page
+    with session_factory() as session:
+        asked = session.scalars(select(AssistanceRequest.title)).all()
+    assert len(asked) == len(assistance_demo.DEMO_REQUESTS)

@@ -25,6 +25,7 @@ fields.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,8 @@ from healthbridge.surveillance import signal_queue
 MAX_TITLE_LENGTH = 200
 MAX_SHORT_TEXT = 200
 MAX_TEXT = 4000
+#: At most this many areas per event (the API's limit too).
+MAX_AREAS = 50
 TRIAGE_DECISIONS = {"monitor": "monitoring", "verify": "verifying", "discard": "discarded"}
 FINAL_STATUSES = frozenset({"discarded", "closed"})
 
@@ -278,14 +281,7 @@ def create_event(*, session: Session, actor: Principal, new: NewEvent) -> Event:
     if summary is not None and len(summary) > MAX_TEXT:
         errors.append(FieldError("summary", f"at most {MAX_TEXT} characters"))
     if country is not None:
-        for area in dict.fromkeys(areas):
-            try:
-                found = geography.get_subdivision(session=session, actor=actor, code=area)
-            except NotFound:
-                errors.append(FieldError("areas", f"unknown area '{area}' (ISO 3166-2)"))
-            else:
-                if found.country_code != country:
-                    errors.append(FieldError("areas", f"{area} is not in {country}"))
+        check_areas(session, actor, country, areas, errors)
     if errors:
         names = ", ".join(dict.fromkeys(e.field for e in errors))
         raise Invalid(f"invalid event: {names}", errors=errors)
@@ -373,3 +369,68 @@ def _default_title(
         what = diseases.get_disease(session=session, actor=actor, code=disease).name_en
     where = ", ".join(areas[:3]) + f" ({country})" if areas else country
     return f"{what} in {where}" + (f", {week}" if week else "")
+
+
+def check_areas(
+    session: Session, actor: Principal, country: str, areas: list[str], errors: list[FieldError]
+) -> None:
+    """Add to ``errors`` each of ``areas`` that is not an ISO 3166-2 area of ``country``."""
+    for area in dict.fromkeys(areas):
+        try:
+            found = geography.get_subdivision(session=session, actor=actor, code=area)
+        except NotFound:
+            errors.append(FieldError("areas", f"unknown area '{area}' (ISO 3166-2)"))
+        else:
+            if found.country_code != country:
+                errors.append(FieldError("areas", f"{area} is not in {country}"))
+
+
+def set_areas(*, session: Session, actor: Principal, event_id: int, areas: Sequence[str]) -> Event:
+    """Replace the areas an event touches (as the outbreak spreads or is better located).
+
+    Each must be an ISO 3166-2 area of the event's country (:class:`Invalid` naming ``areas``
+    otherwise); a closed or discarded event no longer changes (:class:`Conflict`). The change
+    goes on the timeline (the areas before and after) and to the audit log.
+    """
+    event = managed_event(session=session, actor=actor, event_id=event_id)
+    wanted = list(dict.fromkeys(a.strip().upper() for a in areas if a.strip()))
+    errors: list[FieldError] = []
+    if len(wanted) > MAX_AREAS:
+        errors.append(FieldError("areas", f"at most {MAX_AREAS} areas"))
+    else:
+        check_areas(session, actor, event.country_code, wanted, errors)
+    if errors:
+        raise Invalid("invalid event: areas", errors=errors)
+    if event.status in FINAL_STATUSES:
+        raise Conflict(f"event {event.id} is {event.status}: its areas no longer change")
+    before = [a.area_code for a in event.areas]
+    if sorted(before) == sorted(wanted):
+        return event
+    kept = {a.area_code: a for a in event.areas}
+    event.areas = [kept.get(code) or EventArea(area_code=code) for code in sorted(wanted)]
+    now = utcnow()
+    event.updated_at = now
+    event.transitions.append(
+        EventTransition(
+            action="set_areas",
+            from_status=event.status,
+            to_status=event.status,
+            at=now,
+            actor=actor.actor_label,
+            detail={
+                "areas": ", ".join(sorted(wanted)) or "none",
+                "before": ", ".join(before) or "none",
+            },
+        )
+    )
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="event.areas",
+        object_type="event",
+        object_id=event.id,
+        country=event.country_code,
+        detail={"areas": sorted(wanted), "before": before},
+    )
+    return event

@@ -4,6 +4,7 @@ and opening an event by hand or from a signal."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
@@ -53,6 +54,7 @@ ACTION_LABELS = {
     "assess_risk": "Assess the risk",
     "respond": "Respond",
     "close": "Close",
+    "set_areas": "Areas changed",
 }
 
 
@@ -260,6 +262,25 @@ def share_from_form(
         )
     except Invalid as refused:
         return _refused(request, session, actor, event_id, refused, failed_action="share")
+    return RedirectResponse(f"/eoc/events/{event_id}", status_code=303)
+
+
+@router.post("/eoc/events/{event_id}/areas", response_class=HTMLResponse)
+def areas_from_form(
+    request: Request,
+    session: SessionDep,
+    actor: Manager,
+    event_id: int,
+    areas: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """The areas as typed: ISO 3166-2 codes separated by commas, spaces or new lines."""
+    codes = [code for code in re.split(r"[\s,;]+", areas) if code]
+    try:
+        service.set_areas(session=session, actor=actor, event_id=event_id, areas=codes)
+    except (Invalid, Conflict) as refused:
+        return _refused(
+            request, session, actor, event_id, refused, failed_action="areas", form={"areas": areas}
+        )
     return RedirectResponse(f"/eoc/events/{event_id}", status_code=303)
 
 

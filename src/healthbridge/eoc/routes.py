@@ -11,6 +11,7 @@ from healthbridge.deps import Allow, PageDep, SessionDep, add_link_header
 from healthbridge.eoc import alerts, service, subscriptions
 from healthbridge.eoc.models import Event
 from healthbridge.eoc.schemas import (
+    AreasUpdate,
     EventCreate,
     EventPage,
     EventRead,
@@ -165,6 +166,18 @@ def transition(
     event = service.transition(
         session=session, actor=actor, event_id=event_id, action=step.action, fields=fields
     )
+    return read_of(event, actor)
+
+
+@router.put(
+    "/events/{event_id}/areas",
+    response_model=EventRead,
+    summary="Set the areas an event touches",
+    description="Replaces them: each an ISO 3166-2 area of the event's country (422 naming "
+    "`areas` otherwise); 409 once the event is closed or discarded. On the timeline; audited.",
+)
+def set_areas(session: SessionDep, actor: Manager, event_id: int, change: AreasUpdate) -> EventRead:
+    event = service.set_areas(session=session, actor=actor, event_id=event_id, areas=change.areas)
     return read_of(event, actor)
 
 

@@ -97,6 +97,12 @@ class EventCreate(InputModel):
     areas: list[str] = Field(default_factory=list, max_length=50, description="ISO 3166-2")
 
 
+class AreasUpdate(InputModel):
+    """The areas an event touches, replacing those it had."""
+
+    areas: list[str] = Field(max_length=50, description="ISO 3166-2 codes of the event's country")
+
+
 class TransitionCreate(InputModel):
     """Move an event: the action and the fields it takes (see the lifecycle)."""
 

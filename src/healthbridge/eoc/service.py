@@ -10,6 +10,7 @@ from healthbridge.eoc.lifecycle import (
     NewEvent,
     allowed_actions,
     create_event,
+    set_areas,
     transition,
 )
 from healthbridge.eoc.queries import (
@@ -45,6 +46,7 @@ __all__ = [
     "list_events",
     "remove_link",
     "sees_case_links",
+    "set_areas",
     "share_event",
     "transition",
     "unshare_event",

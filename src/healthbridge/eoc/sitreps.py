@@ -7,8 +7,11 @@
 - The laboratory summary aggregates the lab results of the country's cases of the disease in
   that period; it is case-level data summarised, so only the event's own country's case
   readers get it (everyone else reads "no lab results").
-- The actions are the event's timeline; 7-1-7 timeliness and resources come with the parts of
-  the EOC issue that record them (until then their sections say there is nothing yet).
+- The risk assessment is the latest version of the rapid risk assessment (its confidence, the
+  three assessments, the rationale), else the levels set on the timeline.
+- The actions are the event's timeline; the 7-1-7 metrics are those of the recorded dates as
+  of today, each missed one with its bottleneck named.
+- Assistance is what the event asked of the countries it is shared with and the offers made.
 
 Whoever sees the event may generate its report; every generation is audited.
 """
@@ -18,11 +21,14 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from healthbridge.analytics.eoc import timeliness
 from healthbridge.audit import service as audit
 from healthbridge.db import utcnow
-from healthbridge.eoc import sharing
+from healthbridge.eoc import assessments, sharing
+from healthbridge.eoc.assessment_models import EventTimeliness, RiskAssessmentVersion
+from healthbridge.eoc.assistance_models import AssistanceRequest
 from healthbridge.eoc.models import Event
 from healthbridge.geography.models import Country, Subdivision
 from healthbridge.interop.isoweek import InvalidWeek, parse_week, week_of
@@ -69,19 +75,34 @@ def build(*, session: Session, actor: Principal, event_id: int) -> sitrep.Sitrep
         if disease and sharing.sees_case_links(actor, event)
         else sitrep.LabSummary()
     )
-    assessments = [t for t in event.transitions if t.action == "assess_risk"]
-    risk_text = "\n".join(
-        f"{t.at:%Y-%m-%d}: {t.detail.get('risk_level', '')}"
-        + (f" — {t.detail['note']}" if t.detail.get("note") else "")
-        for t in assessments
-    )
+    latest = session.scalars(
+        select(RiskAssessmentVersion)
+        .where(RiskAssessmentVersion.event_id == event.id)
+        .order_by(RiskAssessmentVersion.version.desc())
+        .limit(1)
+    ).first()
+    if latest is not None:
+        risk_text = (
+            f"Version {latest.version}, {latest.assessed_at:%Y-%m-%d} by {latest.assessed_by}: "
+            f"likelihood {latest.likelihood.replace('_', ' ')} × consequence "
+            f"{latest.consequence.replace('_', ' ')}.\nHazard: {latest.hazard}\n"
+            f"Exposure: {latest.exposure}\nContext: {latest.context}\n"
+            f"Rationale: {latest.rationale}"
+        )
+    else:
+        risk_text = "\n".join(
+            f"{t.at:%Y-%m-%d}: {t.detail.get('risk_level', '')}"
+            + (f" — {t.detail['note']}" if t.detail.get("note") else "")
+            for t in event.transitions
+            if t.action == "assess_risk"
+        )
     return sitrep.SitrepData(
         title=event.title,
         country=country.name_en if country else event.country_code,
         hazard=disease.name_en if disease else (event.hazard or "Public health event"),
         status=event.status.replace("_", " "),
         risk_level=(event.risk_level or "not assessed").replace("_", " "),
-        risk_confidence="not recorded",
+        risk_confidence=latest.confidence if latest is not None else "not recorded",
         opened_on=event.opened_at.date(),
         generated_at=utcnow(),
         generated_by=actor.actor_label,
@@ -103,6 +124,64 @@ def build(*, session: Session, actor: Principal, event_id: int) -> sitrep.Sitrep
             )
             for t in event.transitions
         ),
+        timeliness=_timeliness(session, actor, event),
+        assistance=_assistance(session, event),
+    )
+
+
+def _timeliness(
+    session: Session, actor: Principal, event: Event
+) -> tuple[sitrep.TimelinessMetric, ...]:
+    """The 7-1-7 metrics as of today, once any date is recorded."""
+    row = session.scalar(select(EventTimeliness).where(EventTimeliness.event_id == event.id))
+    if row is None:
+        return ()
+    measured = assessments.timeliness_of(session=session, actor=actor, event_id=event.id)
+    late = ", ".join(action.label for action in measured.late_actions)
+    metrics = []
+    for result in measured.results:
+        days = result.days if result.days is not None else result.elapsed_days
+        if result.status is timeliness.Status.PENDING and days is not None:
+            days = min(days, result.target_days)
+        bottleneck = ""
+        if result.status is timeliness.Status.MISSED:
+            bottleneck = late if result.step is timeliness.Step.RESPONSE and late else ""
+            bottleneck = bottleneck or f"{result.step.value} took longer than its target"
+        metrics.append(
+            sitrep.TimelinessMetric(
+                milestone=result.step.value,
+                target_days=result.target_days,
+                status=sitrep.TimelinessStatus(result.status.value),
+                days=days,
+                bottleneck=bottleneck,
+            )
+        )
+    return tuple(metrics)
+
+
+def _assistance(session: Session, event: Event) -> tuple[sitrep.AssistanceRow, ...]:
+    """What the event asked of the region, and the offers made (not withdrawn ones)."""
+    requests = session.scalars(
+        select(AssistanceRequest)
+        .where(AssistanceRequest.event_id == event.id)
+        .options(selectinload(AssistanceRequest.offers))
+        .order_by(AssistanceRequest.id)
+    )
+    names = dict(session.execute(select(Country.code, Country.name_en)).tuples().all())
+    return tuple(
+        sitrep.AssistanceRow(
+            kind=r.kind.replace("_", " "),
+            title=r.title,
+            status=r.status.replace("_", " "),
+            needed_by=r.needed_by,
+            offers="; ".join(
+                f"{names.get(o.country_code, o.country_code) if o.country_code else 'The region'}"
+                f": {o.status}"
+                for o in r.offers
+                if o.status != "withdrawn"
+            ),
+        )
+        for r in requests
     )
 
 

@@ -189,6 +189,18 @@ class ResourceRow:
 
 
 @dataclass(frozen=True)
+class AssistanceRow:
+    """Help asked of the countries the event is shared with, and the offers made."""
+
+    kind: str
+    title: str
+    status: str
+    needed_by: dt.date | None = None
+    #: Who offered, and where each offer stands (e.g. "Viet Nam: accepted").
+    offers: str = ""
+
+
+@dataclass(frozen=True)
 class SitrepData:
     """Everything a situation report shows, as plain values (see the module's docstring).
 
@@ -216,6 +228,7 @@ class SitrepData:
     actions: tuple[ActionRow, ...] = ()
     timeliness: tuple[TimelinessMetric, ...] = ()
     resources: tuple[ResourceRow, ...] = ()
+    assistance: tuple[AssistanceRow, ...] = ()
     exclusion_note: str = EXCLUSION_NOTE
 
     def __post_init__(self) -> None:
