@@ -1,5 +1,5 @@
-"""The demo events (several states, several countries, loaded once however often) and the
-``healthbridge event list`` / ``event show`` commands."""
+"""The demo events (several states, several countries, loaded once however often), their field
+investigations, and the ``healthbridge event list`` / ``event show`` commands."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from typer.testing import CliRunner, Result
 
 from healthbridge.cli import app
 from healthbridge.db import unit_of_work
-from healthbridge.eoc import demo
+from healthbridge.eoc import demo, investigations
+from healthbridge.eoc.investigation_models import FieldInvestigation
 from healthbridge.eoc.models import Event, EventTransition
-from healthbridge.policy import Principal
+from healthbridge.paging import PageRequest
+from healthbridge.policy import Principal, Role
 from healthbridge.settings import get_settings
 from healthbridge.surveillance.models import Signal
 
@@ -99,3 +101,39 @@ def test_event_list_and_show(cli: Run, loaded: dict[str, int]) -> None:
     assert missing.exit_code != 0 and "no event with id 999999" in missing.output
     bad = cli("event", "list", "--status", "finished")
     assert bad.exit_code != 0 and "status" in bad.output
+
+
+def test_the_demo_investigations_and_their_tasks(
+    session_factory: sessionmaker[Session], loaded: dict[str, int]
+) -> None:
+    today = investigations.today()
+    with session_factory() as session:
+        rows = session.scalars(select(FieldInvestigation).order_by(FieldInvestigation.id)).all()
+        # Loaded twice (the fixture), started once.
+        assert [r.event_id for r in rows] == [
+            loaded["PHL:measles"],
+            loaded["KHM:avian_influenza_h5n1"],
+        ]
+        h5n1 = rows[1]
+        assert [(m.country_code, m.organisation_code) for m in h5n1.members] == [
+            ("KHM", "KHM-MOH"),
+            ("VNM", "VNM-MOH"),
+            ("KHM", None),
+        ]
+        assert [s.samples for s in h5n1.samples] == [6, 12]
+        assert all(s.sent_on < today for s in h5n1.samples)
+        states = [
+            (t.status, investigations.is_overdue(t, today), t.completed_on == today)
+            for t in h5n1.tasks
+        ]
+        assert states == [("done", False, True), ("open", False, False), ("open", True, False)]
+        measles = rows[0]
+        assert len(measles.members) == 1 and len(measles.tasks) == 1
+        assert measles.tasks[0].status == "open"
+
+        # The Viet Nam duty officer of the demo, deployed to Cambodia, finds their task.
+        officer = Principal(email="eoc.vnm@healthbridge.demo", role=Role.EOC_OFFICER, country="VNM")
+        mine, total = investigations.my_tasks(session=session, actor=officer, page=PageRequest())
+        assert total == 1
+        assert mine[0].title == "Daily follow-up of the 23 contacts until day 10"
+        assert mine[0].due_on is not None and mine[0].due_on > today

@@ -224,3 +224,14 @@ def test_sharing_from_the_page(
     seen = client.get(location, headers=HTML).text
     assert "Measles in ID-JK (IDN)" in seen and forms_of(seen) == []
     assert "Case-level records stay with Indonesia" in seen
+
+
+def test_the_navigation_marks_the_longest_matching_entry(
+    client: TestClient, make_user: Callable[..., User]
+) -> None:
+    sign_in(client, make_user(Role.EOC_OFFICER, "THA"))
+    tasks = client.get("/eoc/tasks", headers=HTML).text
+    assert 'href="/eoc/tasks" aria-current="page">Tasks</a>' in tasks
+    assert 'href="/eoc" aria-current="page"' not in tasks
+    board = client.get("/eoc/timeliness", headers=HTML).text
+    assert 'href="/eoc" aria-current="page">EOC</a>' in board

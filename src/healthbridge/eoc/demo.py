@@ -10,6 +10,10 @@ event (so that their timelines, audit entries and signal triage are real).
 - Measles in West Java (ID-JB), Indonesia: responded to and closed; shared with the region.
 - A chemical spill in Da Nang (VN-DN), Viet Nam: discarded; Viet Nam's only.
 
+The H5N1 event has a field investigation with a team member deployed from Viet Nam, samples
+sent to two laboratories and three tasks (done, due, overdue); the measles event in the
+Philippines has one too.
+
 DEMO EVENTS, NOT REAL ONES. Loading twice changes nothing: an event is looked up by its country
 and title before it is opened.
 """
@@ -23,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from healthbridge.db import utcnow
-from healthbridge.eoc import alerts, assessments, service
+from healthbridge.eoc import alerts, assessments, investigations, service
 from healthbridge.eoc.models import Event
 from healthbridge.paging import PageRequest
 from healthbridge.policy import Principal
@@ -180,6 +184,166 @@ def _set_demo_timeliness(session: Session, actor: Principal, event: Event, title
     )
 
 
+@dataclass(frozen=True)
+class DemoInvestigation:
+    """A demo field investigation: days are counted back from the day the demo is loaded (a
+    negative ``due`` is a due date still ahead)."""
+
+    title: str
+    started: int
+    case_definition: str
+    findings: str | None = None
+    #: (name, role, country, organisation, e-mail)
+    team: tuple[tuple[str, str, str, str | None, str | None], ...] = ()
+    #: (samples, specimen, laboratory, sent, result)
+    samples: tuple[tuple[int, str, str, int, str | None], ...] = ()
+    #: (title, assignee, due, done)
+    tasks: tuple[tuple[str, str, int, bool], ...] = ()
+
+
+#: The demo field investigations, by the title of their event. The Viet Nam EOC duty officer
+#: of the demo accounts is deployed to Cambodia's H5N1 investigation (shared with Viet Nam):
+#: their own task list shows the task assigned to them. Of its three tasks, one is done, one
+#: due in three days and one two days overdue.
+DEMO_INVESTIGATIONS: dict[str, DemoInvestigation] = {
+    "Human case of avian influenza A(H5N1), Phnom Penh": DemoInvestigation(
+        title="Investigation of the H5N1 case and its contacts, Phnom Penh",
+        started=8,
+        case_definition="Suspected: fever ≥ 38 °C and cough or shortness of breath, with "
+        "exposure to sick or dead poultry or to a confirmed case in the 10 days before onset.",
+        findings="Backyard flock die-off in the index case's village; 23 contacts identified.",
+        team=(
+            (
+                "Sok Dara",
+                "Field epidemiologist (team lead)",
+                "KHM",
+                "KHM-MOH",
+                "sok.dara@healthbridge.demo",
+            ),
+            (
+                "Nguyen Thi Lan",
+                "Field epidemiologist (cross-border deployment)",
+                "VNM",
+                "VNM-MOH",
+                "eoc.vnm@healthbridge.demo",
+            ),
+            ("Chan Sophea", "Animal health officer", "KHM", None, None),
+        ),
+        samples=(
+            (
+                6,
+                "Oropharyngeal swab",
+                "Institut Pasteur du Cambodge, Phnom Penh",
+                7,
+                "1 positive for influenza A(H5N1); 5 negative",
+            ),
+            (
+                12,
+                "Poultry cloacal swab",
+                "National Animal Health and Production Institute",
+                5,
+                None,
+            ),
+        ),
+        tasks=(
+            ("List and visit the household contacts", "sok.dara@healthbridge.demo", 6, True),
+            (
+                "Daily follow-up of the 23 contacts until day 10",
+                "eoc.vnm@healthbridge.demo",
+                -3,
+                False,
+            ),
+            (
+                "Send the poultry results to the animal health service",
+                "sok.dara@healthbridge.demo",
+                2,
+                False,
+            ),
+        ),
+    ),
+    "Measles outbreak, the Philippines": DemoInvestigation(
+        title="Measles outbreak investigation, Metro Manila schools",
+        started=19,
+        case_definition="Fever and maculopapular rash with cough, coryza or conjunctivitis.",
+        team=(
+            (
+                "Maria Santos",
+                "Field epidemiologist",
+                "PHL",
+                "PHL-DOH",
+                "maria.santos@healthbridge.demo",
+            ),
+        ),
+        samples=((15, "Serum", "Research Institute for Tropical Medicine", 17, "11 IgM positive"),),
+        tasks=(
+            (
+                "Check the vaccination records of the cases",
+                "maria.santos@healthbridge.demo",
+                -7,
+                False,
+            ),
+        ),
+    ),
+}
+
+
+def _load_demo_investigation(session: Session, actor: Principal, event: Event) -> None:
+    """Start the demo investigation of ``event`` (if it has one), with its team, samples and
+    tasks, through the investigations service."""
+    demo = DEMO_INVESTIGATIONS.get(event.title)
+    if demo is None:
+        return
+    today = utcnow().date()
+
+    def ago(days: int) -> dt.date:
+        return today - dt.timedelta(days=days)
+
+    made = investigations.create_investigation(
+        session=session,
+        actor=actor,
+        event_id=event.id,
+        values={
+            "title": demo.title,
+            "started_on": ago(demo.started),
+            "case_definition": demo.case_definition,
+            "findings": demo.findings,
+        },
+    )
+    for name, role, country, organisation, email in demo.team:
+        investigations.add_member(
+            session=session,
+            actor=actor,
+            event_id=event.id,
+            investigation_id=made.id,
+            member=investigations.MemberInput(name, role, country, organisation, email),
+        )
+    for count, specimen, laboratory, sent, result in demo.samples:
+        investigations.record_samples(
+            session=session,
+            actor=actor,
+            event_id=event.id,
+            investigation_id=made.id,
+            shipment=investigations.SampleInput(count, specimen, laboratory, ago(sent), result),
+        )
+    for title, assignee, due, done in demo.tasks:
+        task = investigations.add_task(
+            session=session,
+            actor=actor,
+            event_id=event.id,
+            investigation_id=made.id,
+            task=investigations.TaskInput(title, assignee, ago(due)),
+        )
+        if done:
+            investigations.update_task(
+                session=session,
+                actor=actor,
+                event_id=event.id,
+                investigation_id=made.id,
+                task_id=task.id,
+                status="done",
+            )
+
+
 def _latest_signal(session: Session, actor: Principal, demo: DemoEvent) -> int | None:
     where = signal_queue.check_filter(
         country=demo.country,
@@ -239,6 +403,7 @@ def load_demo(*, session: Session, actor: Principal) -> list[Event]:
             )
         if demo.title in DEMO_TIMELINESS:
             _set_demo_timeliness(session, actor, event, demo.title)
+        _load_demo_investigation(session, actor, event)
         for note in demo.notes:
             service.add_link(
                 session=session, actor=actor, event_id=event.id, kind="note", text=note

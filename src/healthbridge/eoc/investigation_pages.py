@@ -1,13 +1,14 @@
 """Pages of field investigations: an event's investigations (an htmx fragment of the event's
 page), starting one, an investigation's page (record, team, samples, tasks with status forms)
-and the caller's task list (the open tasks of the events they see, overdue first)."""
+and the task list: the caller's own tasks by default, or the open tasks of every event they see
+(overdue first)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +16,11 @@ from sqlalchemy.orm import Session
 from healthbridge.deps import Allow, SessionDep
 from healthbridge.eoc import investigations as service
 from healthbridge.eoc import sharing
-from healthbridge.eoc.investigation_models import TASK_STATUSES, FieldInvestigation
+from healthbridge.eoc.investigation_models import (
+    PENDING_TASK_STATUSES,
+    TASK_STATUSES,
+    FieldInvestigation,
+)
 from healthbridge.eoc.models import Event
 from healthbridge.errors import Conflict, FieldError, Invalid
 from healthbridge.geography import service as geography
@@ -32,6 +37,8 @@ Long = Annotated[str, Form(max_length=service.MAX_TEXT)]
 Day = Annotated[str, Form(max_length=10)]
 Email = Annotated[str, Form(max_length=service.MAX_EMAIL)]
 ONE = "/eoc/events/{event_id}/investigations/{investigation_id}"
+#: How many of the caller's tasks their task page lists (the API pages through all of them).
+MY_TASKS_SHOWN = 200
 
 TASK_LABELS = {
     "open": "Open",
@@ -364,7 +371,10 @@ def task_status_from_form(
     investigation_id: int,
     task_id: int,
     status: Annotated[str, Form(max_length=12)] = "",
+    back: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
+    """Change a task's status; back to the investigation, or to the task list when the form
+    came from it (``back=tasks``)."""
     try:
         service.update_task(
             session=session,
@@ -378,18 +388,37 @@ def task_status_from_form(
         return _refused(
             request, session, actor, event_id, investigation_id, refused, f"task-{task_id}"
         )
+    if back == "tasks":
+        return RedirectResponse(f"/eoc/tasks#task-{task_id}", status_code=303)
     return _back(event_id, investigation_id, "tasks")
 
 
 @router.get("/eoc/tasks", response_class=HTMLResponse)
-def tasks_page(request: Request, session: SessionDep, actor: Reader) -> Response:
-    """The open tasks of the investigations of every event the caller sees, overdue first."""
+def tasks_page(
+    request: Request,
+    session: SessionDep,
+    actor: Reader,
+    show: Annotated[Literal["mine", "all"], Query()] = "mine",
+) -> Response:
+    """The caller's tasks (``show=mine``, the default: assigned to their e-mail, pending ones
+    first, with a button to mark each done), or the open tasks of the investigations of every
+    event they see (``show=all``), overdue first."""
     today = service.today()
-    tasks = service.open_tasks(session=session, actor=actor, on=today)
+    if show == "mine":
+        tasks, total = service.my_tasks(
+            session=session, actor=actor, page=PageRequest(limit=MY_TASKS_SHOWN)
+        )
+    else:
+        tasks = service.open_tasks(session=session, actor=actor, on=today)
+        total = len(tasks)
     context = {
+        "show": show,
         "tasks": tasks,
+        "total": total,
         "today": today,
         "task_labels": TASK_LABELS,
         "is_overdue": service.is_overdue,
+        "pending": PENDING_TASK_STATUSES,
+        "can_manage": lambda task: sharing.can_manage(actor, task.investigation.event),
     }
     return render(request, "eoc/investigation_tasks.html", context)

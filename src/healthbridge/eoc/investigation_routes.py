@@ -5,13 +5,14 @@ audited. Team members' names and e-mails follow the event's visibility."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from healthbridge.deps import Allow, SessionDep
+from healthbridge.deps import Allow, PageDep, SessionDep, add_link_header
 from healthbridge.eoc import investigations as service
-from healthbridge.eoc.investigation_models import FieldInvestigation
+from healthbridge.eoc.investigation_models import FieldInvestigation, InvestigationTask
 from healthbridge.eoc.investigation_schemas import (
     InvestigationCreate,
     InvestigationRead,
@@ -19,6 +20,8 @@ from healthbridge.eoc.investigation_schemas import (
     InvestigationUpdate,
     MemberCreate,
     MemberRead,
+    MyTaskPage,
+    MyTaskRead,
     SampleCreate,
     SampleRead,
     TaskCreate,
@@ -211,3 +214,47 @@ def update_task(
         **changes.model_dump(exclude_unset=True),
     )
     return TaskRead.model_validate(task)
+
+
+def my_task_of(task: InvestigationTask, today: dt.date) -> MyTaskRead:
+    """A task of the caller's list, with its investigation and event."""
+    investigation = task.investigation
+    return MyTaskRead.model_validate(
+        {
+            **TaskRead.model_validate(task).model_dump(),
+            "event_id": investigation.event_id,
+            "event_title": investigation.event.title,
+            "investigation_title": investigation.title,
+            "overdue": service.is_overdue(task, today),
+        }
+    )
+
+
+@router.get(
+    "/me/tasks",
+    response_model=MyTaskPage,
+    summary="The investigation tasks assigned to me",
+    description="Tasks whose assignee is the caller's e-mail, in the field investigations of the "
+    "events they see: pending ones (open, in progress) first, then by due date (`sort`: "
+    "due_on, created_at, title, `-` for descending). `status`: one status, or `pending`.",
+)
+def my_tasks(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: Reader,
+    page: PageDep,
+    status: Annotated[
+        Literal["pending", "open", "in_progress", "done", "cancelled"] | None,
+        Query(description="pending (open or in progress), open, in_progress, done, cancelled"),
+    ] = None,
+) -> MyTaskPage:
+    rows, total = service.my_tasks(session=session, actor=actor, page=page, status=status)
+    add_link_header(request, response, page, total)
+    today = service.today()
+    return MyTaskPage(
+        items=[my_task_of(t, today) for t in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )

@@ -20,6 +20,7 @@ from healthbridge.eoc.investigations import (
     MAX_URL,
 )
 from healthbridge.inputs import InputModel
+from healthbridge.paging import Page
 
 TaskStatus = Literal["open", "in_progress", "done", "cancelled"]
 
@@ -65,6 +66,18 @@ class TaskRead(BaseModel):
     created_at: dt.datetime
     created_by: str
     reminded_on: dt.date | None = Field(description="The last day an overdue reminder was queued")
+
+
+class MyTaskRead(TaskRead):
+    """A task assigned to the caller, with the investigation and event it belongs to."""
+
+    event_id: int
+    event_title: str
+    investigation_title: str
+    overdue: bool = Field(description="Still open or in progress after its due date")
+
+
+MyTaskPage = Page[MyTaskRead]
 
 
 class InvestigationSummary(BaseModel):

@@ -11,6 +11,7 @@ A task moves ``open`` → ``in_progress`` → ``done``, or to ``cancelled`` from
 two; ``in_progress`` may go back to ``open``; ``done`` and ``cancelled`` are final. Marking a task
 done records the day (``completed_on``). A task still open or in progress after its due date is
 overdue; :func:`queue_task_reminders` e-mails each assignee of overdue tasks once a day.
+:func:`my_tasks` lists the tasks assigned to the actor's own e-mail address.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, select
 from sqlalchemy.orm import Session
 
 from healthbridge.audit import service as audit
@@ -40,6 +41,7 @@ from healthbridge.errors import Conflict, FieldError, Invalid, NotFound
 from healthbridge.geography.models import Country
 from healthbridge.notifications import service as outbox
 from healthbridge.organisations.models import Organisation
+from healthbridge.paging import PageRequest, paginate
 from healthbridge.policy import Action, Principal, authorize
 
 MAX_TITLE = 200
@@ -543,6 +545,49 @@ def overdue_tasks(*, session: Session, actor: Principal, today: dt.date) -> list
             .order_by(InvestigationTask.due_on, InvestigationTask.id)
         )
     )
+
+
+#: The ``status`` filters of :func:`my_tasks`: a status, or ``pending`` (open or in progress).
+MY_TASK_FILTERS = ("pending", *TASK_STATUSES)
+#: The sort keys of :func:`my_tasks` (pending tasks always come first).
+MY_TASK_SORTS = {
+    "due_on": InvestigationTask.due_on,
+    "created_at": InvestigationTask.created_at,
+    "title": InvestigationTask.title,
+}
+
+
+def my_tasks(
+    *, session: Session, actor: Principal, page: PageRequest, status: str | None = None
+) -> tuple[list[InvestigationTask], int]:
+    """The tasks assigned to the actor's e-mail in the investigations of the events they see,
+    and how many there are: pending ones (open, in progress) first, then by ``page.sort``
+    (default: due date; undated ones last either way). ``status`` keeps one status, or ``pending``;
+    :class:`Invalid` naming ``status`` or ``sort`` otherwise."""
+    authorize(actor, Action.EVENT_READ)
+    if status is not None and status not in MY_TASK_FILTERS:
+        raise Invalid(
+            f"unknown task status '{status}'",
+            errors=[FieldError("status", f"one of {', '.join(MY_TASK_FILTERS)}")],
+        )
+    pending = InvestigationTask.status.in_(PENDING_TASK_STATUSES)
+    query = (
+        select(InvestigationTask)
+        .join(FieldInvestigation, FieldInvestigation.id == InvestigationTask.investigation_id)
+        .join(Event, Event.id == FieldInvestigation.event_id)
+        .where(
+            InvestigationTask.assignee_email == actor.email.strip().lower(),
+            sharing.visible_clause(actor),
+        )
+        .order_by(case((pending, 0), else_=1))
+    )
+    if (page.sort or "due_on").removeprefix("-") == "due_on":
+        query = query.order_by(InvestigationTask.due_on.is_(None))
+    if status == "pending":
+        query = query.where(pending)
+    elif status is not None:
+        query = query.where(InvestigationTask.status == status)
+    return paginate(session, query, page, sortable=MY_TASK_SORTS, default_sort="due_on")
 
 
 @dataclass

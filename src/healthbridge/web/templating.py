@@ -34,6 +34,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Signals", "/surveillance/signals", Action.SIGNAL_READ),
     NavItem("Cases", "/surveillance/cases", Action.CASE_READ),
     NavItem("EOC", "/eoc", Action.EVENT_READ),
+    NavItem("Tasks", "/eoc/tasks", Action.EVENT_READ),
     NavItem("Countries", "/countries", Action.REFERENCE_READ),
     NavItem("Diseases", "/diseases", Action.REFERENCE_READ),
     NavItem("Organisations", "/organisations", Action.REFERENCE_READ),
@@ -61,11 +62,19 @@ def page_context(request: Request) -> dict[str, Any]:
         for item in NAVIGATION
         if principal and is_allowed(principal, item.action, country=principal.country)
     ]
+    path = request.url.path
+    # The current entry: the longest that the path starts with (/eoc/tasks is Tasks, not EOC).
+    matching = [
+        item.href
+        for item in nav
+        if path == item.href or (item.href != "/" and path.startswith(item.href + "/"))
+    ]
     return {
         "principal": principal,
         "csrf_token": csrf,
         "navigation": nav,
-        "current_path": request.url.path,
+        "current_path": path,
+        "current_nav": max(matching, key=len, default=None),
     }
 
 
