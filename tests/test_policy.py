@@ -90,3 +90,20 @@ def test_visible_countries() -> None:
     assert visible_countries(viewer, Action.REFERENCE_READ) is None
     with pytest.raises(Forbidden):
         visible_countries(viewer, Action.ACCOUNT_READ)
+
+
+def test_regional_only_actions_reach_no_country_user() -> None:
+    from healthbridge.policy import Action, Principal, Role, is_allowed, visible_countries
+
+    regional = Principal(email="l@asean", role=Role.LOGISTICS_OFFICER, country=None)
+    national = Principal(email="l@tha", role=Role.LOGISTICS_OFFICER, country="THA")
+    for action in (Action.CATALOGUE_MANAGE, Action.RESOURCE_APPROVE):
+        assert is_allowed(regional, action)
+        assert is_allowed(regional, action, country="THA")
+        assert not is_allowed(national, action)
+        assert not is_allowed(national, action, country="THA")
+        assert visible_countries(regional, action) is None
+        assert visible_countries(national, action) == frozenset()
+    # Stock: a country's logistics officer manages its own country's holders only.
+    assert is_allowed(national, Action.STOCK_MANAGE, country="THA")
+    assert not is_allowed(national, Action.STOCK_MANAGE, country="VNM")

@@ -32,6 +32,7 @@ def metadata() -> MetaData:
     from healthbridge.geography import models as _geography  # noqa: F401
     from healthbridge.notifications import models as _notifications  # noqa: F401
     from healthbridge.organisations import models as _organisations  # noqa: F401
+    from healthbridge.resources import models as _resources  # noqa: F401
     from healthbridge.surveillance import models as _surveillance  # noqa: F401
 
     return Base.metadata

@@ -58,6 +58,9 @@ class Scope(StrEnum):
     OWN_COUNTRY = "own_country"
     #: Records of the principal's own country; a regional principal reaches every country.
     OWN_COUNTRY_OR_REGIONAL = "own_country_or_regional"
+    #: Only a regional principal (the region's own decisions: its catalogue, its reserve,
+    #: approving allocations); a country's principal reaches nothing.
+    REGIONAL_ONLY = "regional_only"
 
 
 class Action(StrEnum):
@@ -90,6 +93,16 @@ class Action(StrEnum):
     # which event); the country's responders (and regional ones) manage it.
     EVENT_READ = "event:read"
     EVENT_MANAGE = "event:manage"
+    # Resource mobilisation: the regional stock picture, the catalogue, stock, requests,
+    # pledges, allocation plans and shipments.
+    RESOURCE_READ = "resource:read"
+    CATALOGUE_MANAGE = "resource:catalogue"
+    STOCK_MANAGE = "resource:stock"
+    RESOURCE_REQUEST = "resource:request"
+    RESOURCE_ENDORSE = "resource:endorse"
+    RESOURCE_APPROVE = "resource:approve"
+    RESOURCE_PLEDGE = "resource:pledge"
+    SHIPMENT_MANAGE = "resource:shipment"
 
 
 @dataclass(frozen=True)
@@ -106,6 +119,8 @@ _COOPERATION_EDITORS = frozenset({Role.REGIONAL_ADMIN, Role.SECRETARIAT, Role.FO
 _SURVEILLANCE_REPORTERS = frozenset(
     {Role.REGIONAL_ADMIN, Role.FOCAL_POINT, Role.EPIDEMIOLOGIST, Role.EOC_OFFICER}
 )
+_LOGISTICS = frozenset({Role.REGIONAL_ADMIN, Role.LOGISTICS_OFFICER})
+_REGIONAL_LOGISTICS = frozenset({Role.REGIONAL_ADMIN, Role.SECRETARIAT, Role.LOGISTICS_OFFICER})
 _CASE_READERS = frozenset({Role.FOCAL_POINT, Role.EPIDEMIOLOGIST, Role.EOC_OFFICER})
 
 RULES: dict[Action, Rule] = {
@@ -150,6 +165,27 @@ RULES: dict[Action, Rule] = {
     # Who may see an event at all; which events is the sharing's (healthbridge.eoc).
     Action.EVENT_READ: Rule(ALL_ROLES, Scope.REGION),
     Action.EVENT_MANAGE: Rule(_SURVEILLANCE_REPORTERS, Scope.OWN_COUNTRY_OR_REGIONAL),
+    # What the region holds and needs is for everyone signed in; changing it is for logistics.
+    Action.RESOURCE_READ: Rule(ALL_ROLES, Scope.REGION),
+    Action.CATALOGUE_MANAGE: Rule(_REGIONAL_LOGISTICS, Scope.REGIONAL_ONLY),
+    # A country's holders by its logistics officers; the reserve's and partners' by regional ones.
+    Action.STOCK_MANAGE: Rule(_LOGISTICS, Scope.OWN_COUNTRY_OR_REGIONAL),
+    Action.RESOURCE_REQUEST: Rule(
+        frozenset(
+            {Role.REGIONAL_ADMIN, Role.FOCAL_POINT, Role.EOC_OFFICER, Role.LOGISTICS_OFFICER}
+        ),
+        Scope.OWN_COUNTRY_OR_REGIONAL,
+    ),
+    # The asking country's focal point endorses; the region approves and allocates.
+    Action.RESOURCE_ENDORSE: Rule(
+        frozenset({Role.REGIONAL_ADMIN, Role.FOCAL_POINT}), Scope.OWN_COUNTRY_OR_REGIONAL
+    ),
+    Action.RESOURCE_APPROVE: Rule(_REGIONAL_LOGISTICS, Scope.REGIONAL_ONLY),
+    Action.RESOURCE_PLEDGE: Rule(
+        frozenset({Role.REGIONAL_ADMIN, Role.FOCAL_POINT, Role.LOGISTICS_OFFICER}),
+        Scope.OWN_COUNTRY_OR_REGIONAL,
+    ),
+    Action.SHIPMENT_MANAGE: Rule(_LOGISTICS, Scope.OWN_COUNTRY_OR_REGIONAL),
 }
 
 
@@ -188,6 +224,8 @@ def is_allowed(actor: Principal, action: Action, *, country: str | None = None) 
     rule = RULES.get(action)
     if rule is None or actor.role not in rule.roles:
         return False
+    if rule.scope is Scope.REGIONAL_ONLY:
+        return actor.is_regional
     if rule.scope is Scope.REGION or (country is None and rule.scope is not Scope.OWN_COUNTRY):
         return True
     if rule.scope is Scope.OWN_COUNTRY:
@@ -225,8 +263,10 @@ def visible_countries(actor: Principal, action: Action) -> frozenset[str] | None
     assert rule is not None
     if rule.scope is Scope.REGION:
         return None
-    if rule.scope is Scope.OWN_COUNTRY_OR_REGIONAL and actor.is_regional:
+    if rule.scope in (Scope.OWN_COUNTRY_OR_REGIONAL, Scope.REGIONAL_ONLY) and actor.is_regional:
         return None
+    if rule.scope is Scope.REGIONAL_ONLY:
+        return frozenset()
     return frozenset({actor.country}) if actor.country else frozenset()
 
 
@@ -242,4 +282,6 @@ def _denial_text(actor: Principal, action: Action, country: str | None) -> str:
         return f"no policy allows '{action}'"
     if actor.role not in rule.roles:
         return f"the role '{actor.role}' may not perform '{action}'"
+    if rule.scope is Scope.REGIONAL_ONLY:
+        return f"only regional users may perform '{action}'"
     return f"records of {country} are outside the scope of {actor.country or 'the region'}"

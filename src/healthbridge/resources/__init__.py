@@ -1,0 +1,1 @@
+"""Medical resource mobilisation: catalogue, stock, requests, pledges, allocation, shipments."""
