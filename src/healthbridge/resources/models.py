@@ -311,9 +311,7 @@ class Pledge(Base):
     #: Units pledged of the lot (teams: unused).
     quantity: Mapped[int | None] = mapped_column(Integer)
     #: Only for this request, when given.
-    request_id: Mapped[int | None] = mapped_column(
-        ForeignKey("resource_requests.id"), index=True
-    )
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("resource_requests.id"), index=True)
     conditions: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), index=True)
     pledged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -35,6 +35,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Cases", "/surveillance/cases", Action.CASE_READ),
     NavItem("EOC", "/eoc", Action.EVENT_READ),
     NavItem("Tasks", "/eoc/tasks", Action.EVENT_READ),
+    NavItem("Resources", "/resources", Action.RESOURCE_READ),
     NavItem("Countries", "/countries", Action.REFERENCE_READ),
     NavItem("Diseases", "/diseases", Action.REFERENCE_READ),
     NavItem("Organisations", "/organisations", Action.REFERENCE_READ),
