@@ -123,3 +123,34 @@ def test_asking_offering_and_accepting_through_the_pages(
     assert "Sequencing" not in client.get("/eoc/assistance", headers=HTML).text
     assert "Sequencing" in client.get("/eoc/assistance?status=fulfilled", headers=HTML).text
     assert client.get("/eoc/assistance?kind=boats", headers=HTML).status_code == 422
+
+
+def test_a_resources_request_leads_to_an_item_level_request(
+    client: TestClient, make_user: MakeUser, session_factory: sessionmaker[Session]
+) -> None:
+    event_id = _event(session_factory)
+    token = sign_in(client, make_user(Role.EOC_OFFICER, "KHM"))
+    client.post(
+        f"/eoc/events/{event_id}/shares",
+        data={"region": "yes", "csrf_token": token},
+        headers=HTML,
+    )
+    made = client.post(
+        f"/eoc/events/{event_id}/assistance-requests",
+        data={
+            "kind": "resources",
+            "title": "Oseltamivir for contacts",
+            "description": "5,000 capsules",
+            "csrf_token": token,
+        },
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    section = client.get(f"/eoc/events/{event_id}/assistance", headers=HTMX).text
+    link = section.split('data-testid="resource-request-link"')[0].rsplit('href="', 1)[1]
+    link = link.split('"')[0].replace("&amp;", "&")
+    assert link.startswith(f"/resources/requests/new?event_id={event_id}&assistance_request_id=")
+    form = client.get(link, headers=HTML)
+    assert form.status_code == 200
+    assert f'value="{event_id}"' in form.text
