@@ -40,6 +40,12 @@ from healthbridge.geography import routes as geography_routes
 from healthbridge.organisations import pages as organisation_pages
 from healthbridge.organisations import routes as organisation_routes
 from healthbridge.problems import BodySizeLimit, RefuseNulCharacters, install_problem_handlers
+from healthbridge.resources import catalogue_pages as resource_catalogue_pages
+from healthbridge.resources import catalogue_routes as resource_catalogue_routes
+from healthbridge.resources import plan_pages as resource_plan_pages
+from healthbridge.resources import plan_routes as resource_plan_routes
+from healthbridge.resources import request_pages as resource_request_pages
+from healthbridge.resources import request_routes as resource_request_routes
 from healthbridge.settings import Settings, get_settings
 from healthbridge.surveillance import case_pages, case_routes, signal_pages, signal_routes
 from healthbridge.surveillance import pages as surveillance_pages
@@ -79,6 +85,9 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     investigation_routes.router,
     eoc_assessment_routes.router,
     assistance_routes.router,
+    resource_catalogue_routes.router,
+    resource_plan_routes.router,
+    resource_request_routes.router,
     audit_routes.router,
     meeting_routes.router,
     commitment_routes.router,
@@ -95,6 +104,9 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     eoc_pages.router,
     eoc_assessment_pages.router,
     assistance_pages.router,
+    resource_catalogue_pages.router,
+    resource_plan_pages.router,
+    resource_request_pages.router,
     investigation_pages.router,
     organisation_pages.router,
     account_pages.router,

@@ -38,6 +38,10 @@ from healthbridge.errors import HealthBridgeError
 from healthbridge.notifications import commands as notification_commands
 from healthbridge.paging import MAX_LIMIT, PageRequest
 from healthbridge.policy import Principal, Role, operator_principal
+from healthbridge.resources import allocate_commands
+from healthbridge.resources import catalogue_commands as resource_catalogue_commands
+from healthbridge.resources import plan_commands as resource_plan_commands
+from healthbridge.resources import request_commands as resource_request_commands
 from healthbridge.settings import get_settings
 from healthbridge.surveillance import case_commands
 from healthbridge.surveillance import commands as surveillance_commands
@@ -467,6 +471,10 @@ weekly_import_commands.register(app=app, import_app=import_app, export_app=expor
 case_commands.register(app=app, import_app=import_app, export_app=export_app)
 eoc_commands.register(app=app, import_app=import_app, export_app=export_app)
 investigation_commands.register(app=app, import_app=import_app, export_app=export_app)
+allocate_commands.register(app=app, import_app=import_app, export_app=export_app)
+resource_catalogue_commands.register(app=app, import_app=import_app, export_app=export_app)
+resource_plan_commands.register(app=app, import_app=import_app, export_app=export_app)
+resource_request_commands.register(app=app, import_app=import_app, export_app=export_app)
 
 
 def _reflow(text: str) -> str:

@@ -22,6 +22,9 @@ from healthbridge.eoc import demo as eoc_demo
 from healthbridge.geography import service as geography
 from healthbridge.organisations import service as organisations
 from healthbridge.policy import Principal, Role, operator_principal
+from healthbridge.resources import demo as resources_demo
+from healthbridge.resources import plans_demo as resource_plans_demo
+from healthbridge.resources import requests_demo as resource_requests_demo
 from healthbridge.surveillance import case_demo
 from healthbridge.surveillance import demo as surveillance_demo
 from healthbridge.surveillance import service as surveillance
@@ -172,4 +175,7 @@ def load_demo(*, session: Session, actor: Principal | None = None) -> list[DemoA
     # After the surveillance demo: some events open from its signals.
     eoc_demo.load_demo(session=session, actor=actor)
     assistance_demo.load_demo(session=session, actor=actor)
+    resources_demo.load_demo(session=session, actor=actor)
+    resource_requests_demo.load_demo(session=session, actor=actor)
+    resource_plans_demo.load_demo(session=session, actor=actor)
     return list(DEMO_ACCOUNTS)

@@ -4,6 +4,7 @@ an unseen event is 404 here too."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable, Iterator
 
@@ -21,6 +22,7 @@ from healthbridge.eoc import assistance_demo, demo
 from healthbridge.eoc.assistance_models import AssistanceRequest
 from healthbridge.eoc.models import Event
 from healthbridge.policy import Principal, Role
+from healthbridge.resources.models import Holder, Item, Lot, ResourceRequest, Shipment
 from healthbridge.settings import get_settings
 from healthbridge.surveillance import case_demo
 from healthbridge.surveillance import demo as weekly_demo
@@ -141,3 +143,83 @@ def test_the_report_shows_the_risk_assessment_7_1_7_and_assistance(
     with session_factory() as session:
         asked = session.scalars(select(AssistanceRequest.title)).all()
     assert len(asked) == len(assistance_demo.DEMO_REQUESTS)
+
+
+def test_the_report_shows_the_resources_requested_and_received(
+    events: list[Event], session_factory: sessionmaker[Session], cli: Run
+) -> None:
+    measles = next(e for e in events if e.title == "Measles outbreak, the Philippines")
+    now = dt.datetime.now(dt.UTC)
+    with unit_of_work(session_factory) as session:
+        session.add(
+            Item(
+                code="mr-test",
+                name="MR vaccine (test)",
+                kind="vaccine",
+                unit_of_issue="vial",
+                pack_size=1,
+                cold_chain="2_8c",
+                min_shelf_life_days=0,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        for code, country in (("KOR-T", "KOR"), ("PHL-T", "PHL")):
+            session.add(
+                Holder(
+                    code=code,
+                    name=f"{country} store",
+                    kind="national_stockpile",
+                    country_code=country,
+                    created_at=now,
+                )
+            )
+        session.flush()
+        lot = Lot(
+            item_code="mr-test",
+            holder_code="KOR-T",
+            lot_number="L1",
+            expires_on=dt.date(2030, 1, 1),
+            created_at=now,
+        )
+        asked = [
+            ResourceRequest(
+                country_code="PHL",
+                kind="item",
+                item_code="mr-test",
+                quantity=q,
+                priority="critical",
+                needed_by=dt.date(2030, 1, 1),
+                delivery_point="Manila",
+                event_id=measles.id,
+                status=status,
+                requested_at=now,
+                requested_by="x",
+                updated_at=now,
+            )
+            for q, status in ((500, "approved"), (300, "approved"), (900, "rejected"))
+        ]
+        session.add_all([lot, *asked])
+        session.flush()
+        for request, status, received in (
+            (asked[0], "received", 480),
+            (asked[1], "dispatched", None),
+        ):
+            session.add(
+                Shipment(
+                    lot_id=lot.id,
+                    request_id=request.id,
+                    destination_holder_code="PHL-T",
+                    quantity=request.quantity,
+                    status=status,
+                    expected_on=dt.date(2030, 1, 1),
+                    created_at=now,
+                    quantity_received=received,
+                )
+            )
+    page = cli("report", "sitrep", str(measles.id), "--output", "-").stdout_bytes.decode()
+    section = page.split('id="s-resources"')[1]
+    # Requested 500 + 300 (the rejected 900 left out); 480 received so far, from Korea.
+    assert '<th scope="row">MR vaccine (test)</th><td>vial</td>' in section
+    assert ">800<" in section and ">480<" in section and "60.0%" in section
+    assert "KOR store" in section

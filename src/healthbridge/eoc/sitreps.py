@@ -19,6 +19,7 @@ Whoever sees the event may generate its report; every generation is audited.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -34,6 +35,7 @@ from healthbridge.geography.models import Country, Subdivision
 from healthbridge.interop.isoweek import InvalidWeek, parse_week, week_of
 from healthbridge.policy import Principal
 from healthbridge.reports import sitrep
+from healthbridge.resources.models import Holder, Item, Lot, ResourceRequest, Shipment
 from healthbridge.surveillance.models import (
     SOURCE_AGGREGATE,
     SOURCE_CASE_ROLLUP,
@@ -126,6 +128,7 @@ def build(*, session: Session, actor: Principal, event_id: int) -> sitrep.Sitrep
         ),
         timeliness=_timeliness(session, actor, event),
         assistance=_assistance(session, event),
+        resources=_resources(session, event),
     )
 
 
@@ -159,6 +162,56 @@ def _timeliness(
     return tuple(metrics)
 
 
+def _resources(session: Session, event: Event) -> tuple[sitrep.ResourceRow, ...]:
+    """The items the event's country requested for it, and how much of each was received
+    (shipments received, by the holders that sent them)."""
+    requested = session.execute(
+        select(
+            ResourceRequest.item_code,
+            Item.name,
+            Item.unit_of_issue,
+            ResourceRequest.quantity,
+            ResourceRequest.id,
+        )
+        .join(Item, Item.code == ResourceRequest.item_code)
+        .where(
+            ResourceRequest.event_id == event.id,
+            ResourceRequest.kind == "item",
+            ResourceRequest.status.not_in(("rejected", "cancelled")),
+        )
+        .order_by(ResourceRequest.id)
+    ).all()
+    if not requested:
+        return ()
+    received: dict[int, int] = {}
+    providers: dict[int, set[str]] = {}
+    rows = session.execute(
+        select(Shipment.request_id, Shipment.quantity_received, Holder.name)
+        .join(Lot, Lot.id == Shipment.lot_id)
+        .join(Holder, Holder.code == Lot.holder_code)
+        .where(Shipment.request_id.in_([r[4] for r in requested]), Shipment.status == "received")
+    )
+    for request_id, quantity, holder in rows:
+        received[request_id] = received.get(request_id, 0) + (quantity or 0)
+        providers.setdefault(request_id, set()).add(holder)
+    by_item: dict[str, list[Any]] = {}
+    for code, name, unit, quantity, request_id in requested:
+        row = by_item.setdefault(code or "", [name, unit, 0, 0, set()])
+        row[2] += quantity
+        row[3] += received.get(request_id, 0)
+        row[4] |= providers.get(request_id, set())
+    return tuple(
+        sitrep.ResourceRow(
+            item=name,
+            unit=unit,
+            requested=asked,
+            delivered=got,
+            provider=", ".join(sorted(sent_by)),
+        )
+        for name, unit, asked, got, sent_by in by_item.values()
+    )
+
+
 def _assistance(session: Session, event: Event) -> tuple[sitrep.AssistanceRow, ...]:
     """What the event asked of the region, and the offers made (not withdrawn ones)."""
     requests = session.scalars(
@@ -167,7 +220,7 @@ def _assistance(session: Session, event: Event) -> tuple[sitrep.AssistanceRow, .
         .options(selectinload(AssistanceRequest.offers))
         .order_by(AssistanceRequest.id)
     )
-    names = dict(session.execute(select(Country.code, Country.name_en)).tuples().all())
+    names = {code: name for code, name in session.execute(select(Country.code, Country.name_en))}
     return tuple(
         sitrep.AssistanceRow(
             kind=r.kind.replace("_", " "),
