@@ -124,6 +124,8 @@ def test_the_demo_requests_load_twice_and_show(
         made = session.scalars(select(ResourceRequest).order_by(ResourceRequest.id)).all()
         assert [(r.country_code, r.item_code or r.team_type, r.status) for r in made] == [
             ("PHL", "mr-vaccine-10dose", "approved"),
+            ("MMR", "iv-ringer-lactate-1l", "approved"),
+            ("PHL", "iv-ringer-lactate-1l", "approved"),
             ("KHM", "oseltamivir-75mg", "approved"),
             ("LAO", "ors-sachet", "endorsed"),
             ("MMR", "n95-respirator", "rejected"),
@@ -135,17 +137,19 @@ def test_the_demo_requests_load_twice_and_show(
         assert event is not None and event.title == "Measles outbreak, the Philippines"
         assert assistance is not None and assistance.kind == "resources"
         assert assistance.title == "Measles-rubella vaccine for the catch-up campaign"
-        oseltamivir = session.get(Event, made[1].event_id)
+        dengue = session.get(Event, made[2].event_id)
+        assert dengue is not None and dengue.title == "Dengue cluster in Metro Manila"
+        oseltamivir = session.get(Event, made[3].event_id)
         assert oseltamivir is not None and "H5N1" in oseltamivir.title
         made_pledges = session.scalars(select(Pledge).order_by(Pledge.id)).all()
         assert {p.holder_code for p in made_pledges} == {"KOR-NAT", "JPN-NAT"}
         assert len(made_pledges) == 3
         assert {p.request_id for p in made_pledges if p.status == "accepted"} == {
             made[0].id,
-            made[1].id,
+            made[3].id,
         }
     result = cli("request", "list", "--status", "approved")
-    assert result.exit_code == 0 and "Resource requests (3)" in result.output
+    assert result.exit_code == 0 and "Resource requests (5)" in result.output
     waiting = cli("request", "list", "--open")
-    assert waiting.exit_code == 0 and "Resource requests (4)" in waiting.output
+    assert waiting.exit_code == 0 and "Resource requests (6)" in waiting.output
     assert "n95-respirator" not in waiting.output

@@ -57,6 +57,7 @@ class DemoPledge:
 
 MEASLES = "Measles outbreak, the Philippines"
 H5N1 = "Human case of avian influenza A(H5N1), Phnom Penh"
+DENGUE_MANILA = "Dengue cluster in Metro Manila"
 
 DEMO_REQUESTS: tuple[DemoRequest, ...] = (
     DemoRequest(
@@ -70,6 +71,30 @@ DEMO_REQUESTS: tuple[DemoRequest, ...] = (
         assistance="Measles-rubella vaccine for the catch-up campaign",
         steps=("endorse", "approve"),
         note="Vials of 10 doses for the catch-up campaign in Mindanao; cold chain 2-8 °C.",
+    ),
+    # Two countries want more Ringer's lactate than the reserve holds (10,000 bags): Myanmar
+    # asked first (medium), the Philippines later (critical, for severe dengue). First come,
+    # first served would leave most of the critical need unmet; the optimal plan does not.
+    DemoRequest(
+        "MMR",
+        "medium",
+        8_000,
+        14,
+        "Central Medical Store Depot, Yangon",
+        item="iv-ringer-lactate-1l",
+        steps=("endorse", "approve"),
+        note="Rehydration in the flood-affected townships of Bago Region.",
+    ),
+    DemoRequest(
+        "PHL",
+        "critical",
+        6_000,
+        5,
+        "Philippine General Hospital, Manila",
+        item="iv-ringer-lactate-1l",
+        event=DENGUE_MANILA,
+        steps=("endorse", "approve"),
+        note="Fluid management of severe dengue cases in Metro Manila hospitals.",
     ),
     DemoRequest(
         "KHM",
