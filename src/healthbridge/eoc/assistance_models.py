@@ -14,7 +14,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from healthbridge.db import Base, UTCDateTime
+from healthbridge.db import Base, UTCDateTime, one_of
 from healthbridge.eoc.models import Event
 
 #: What a country may ask for.
@@ -29,18 +29,13 @@ PENDING_ASSISTANCE_STATUSES = ("open", "in_progress")
 OFFER_STATUSES = ("offered", "accepted", "declined", "withdrawn")
 
 
-def _within(column: str, values: tuple[str, ...]) -> str:
-    listed = ", ".join(f"'{value}'" for value in values)
-    return f"{column} IN ({listed})"
-
-
 class AssistanceRequest(Base):
     """What a country asks the countries it shared an event with."""
 
     __tablename__ = "assistance_requests"
     __table_args__ = (
-        CheckConstraint(_within("kind", ASSISTANCE_KINDS), name="kind_known"),
-        CheckConstraint(_within("status", ASSISTANCE_STATUSES), name="status_known"),
+        CheckConstraint(one_of("kind", ASSISTANCE_KINDS), name="kind_known"),
+        CheckConstraint(one_of("status", ASSISTANCE_STATUSES), name="status_known"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -68,7 +63,7 @@ class AssistanceOffer(Base):
     """A country's (or a regional body's) offer to meet an assistance request."""
 
     __tablename__ = "assistance_offers"
-    __table_args__ = (CheckConstraint(_within("status", OFFER_STATUSES), name="status_known"),)
+    __table_args__ = (CheckConstraint(one_of("status", OFFER_STATUSES), name="status_known"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int] = mapped_column(

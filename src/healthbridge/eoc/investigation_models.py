@@ -12,18 +12,13 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from healthbridge.db import Base, UTCDateTime
+from healthbridge.db import Base, UTCDateTime, one_of
 from healthbridge.eoc.models import Event
 
 #: The statuses of an investigation task.
 TASK_STATUSES = ("open", "in_progress", "done", "cancelled")
 #: Statuses of a task still to be done.
 PENDING_TASK_STATUSES = ("open", "in_progress")
-
-
-def _within(column: str, values: tuple[str, ...]) -> str:
-    listed = ", ".join(f"'{value}'" for value in values)
-    return f"{column} IN ({listed})"
 
 
 class FieldInvestigation(Base):
@@ -106,7 +101,7 @@ class InvestigationTask(Base):
     """A task of an investigation: who does it, by when, and how far it is."""
 
     __tablename__ = "investigation_tasks"
-    __table_args__ = (CheckConstraint(_within("status", TASK_STATUSES), name="status_known"),)
+    __table_args__ = (CheckConstraint(one_of("status", TASK_STATUSES), name="status_known"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     investigation_id: Mapped[int] = mapped_column(

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from healthbridge.db import Base, UTCDateTime
+from healthbridge.db import Base, UTCDateTime, one_of
 
 #: Every status of an event, in the order of the lifecycle (see healthbridge.eoc.lifecycle).
 EVENT_STATUSES = (
@@ -41,11 +41,6 @@ ACTIVATION_LEVELS = ("watch", "partial", "full")
 LINK_KINDS = ("signal", "case", "lab_result", "document", "note")
 
 
-def _within(column: str, values: tuple[str, ...]) -> str:
-    listed = ", ".join(f"'{value}'" for value in values)
-    return f"{column} IN ({listed})"
-
-
 class Event(Base):
     """A suspected or confirmed public-health threat in one country.
 
@@ -56,12 +51,12 @@ class Event(Base):
 
     __tablename__ = "events"
     __table_args__ = (
-        CheckConstraint(_within("status", EVENT_STATUSES), name="status_known"),
+        CheckConstraint(one_of("status", EVENT_STATUSES), name="status_known"),
         CheckConstraint(
-            f"risk_level IS NULL OR {_within('risk_level', RISK_LEVELS)}", name="risk_level_known"
+            f"risk_level IS NULL OR {one_of('risk_level', RISK_LEVELS)}", name="risk_level_known"
         ),
         CheckConstraint(
-            f"activation_level IS NULL OR {_within('activation_level', ACTIVATION_LEVELS)}",
+            f"activation_level IS NULL OR {one_of('activation_level', ACTIVATION_LEVELS)}",
             name="activation_level_known",
         ),
         CheckConstraint("disease_code IS NOT NULL OR hazard IS NOT NULL", name="disease_or_hazard"),
@@ -161,7 +156,7 @@ class EventLink(Base):
 
     __tablename__ = "event_links"
     __table_args__ = (
-        CheckConstraint(_within("kind", LINK_KINDS), name="kind_known"),
+        CheckConstraint(one_of("kind", LINK_KINDS), name="kind_known"),
         CheckConstraint(
             "(kind = 'signal' AND signal_id IS NOT NULL)"
             " OR (kind = 'case' AND case_report_id IS NOT NULL)"

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from healthbridge.db import Base, UTCDateTime
+from healthbridge.db import Base, UTCDateTime, one_of
 
 ITEM_KINDS = ("medicine", "vaccine", "diagnostic", "ppe", "equipment", "other")
 #: Storage temperature an item needs: none, 2–8 °C, −20 °C, −70 °C (ultra-cold).
@@ -66,18 +66,13 @@ PLAN_STATUSES = ("proposed", "approved", "rejected", "superseded")
 SHIPMENT_STATUSES = ("planned", "dispatched", "received", "cancelled")
 
 
-def _within(column: str, values: tuple[str, ...]) -> str:
-    listed = ", ".join(f"'{value}'" for value in values)
-    return f"{column} IN ({listed})"
-
-
 class Item(Base):
     """A catalogue item: a medicine, vaccine, diagnostic, PPE, equipment or other supply."""
 
     __tablename__ = "resource_items"
     __table_args__ = (
-        CheckConstraint(_within("kind", ITEM_KINDS), name="kind_known"),
-        CheckConstraint(_within("cold_chain", COLD_CHAINS), name="cold_chain_known"),
+        CheckConstraint(one_of("kind", ITEM_KINDS), name="kind_known"),
+        CheckConstraint(one_of("cold_chain", COLD_CHAINS), name="cold_chain_known"),
         CheckConstraint("pack_size >= 1", name="pack_size_positive"),
         CheckConstraint("min_shelf_life_days >= 0", name="shelf_life_not_negative"),
     )
@@ -106,7 +101,7 @@ class Holder(Base):
     """Who holds stock (and teams), and where: the country the stock sits in sets transit."""
 
     __tablename__ = "resource_holders"
-    __table_args__ = (CheckConstraint(_within("kind", HOLDER_KINDS), name="kind_known"),)
+    __table_args__ = (CheckConstraint(one_of("kind", HOLDER_KINDS), name="kind_known"),)
 
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -163,7 +158,7 @@ class StockMovement(Base):
 
     __tablename__ = "stock_movements"
     __table_args__ = (
-        CheckConstraint(_within("kind", MOVEMENT_KINDS), name="kind_known"),
+        CheckConstraint(one_of("kind", MOVEMENT_KINDS), name="kind_known"),
         CheckConstraint(
             "(kind IN ('receipt', 'transfer_in') AND quantity > 0)"
             " OR (kind IN ('issue', 'transfer_out', 'expiry_write_off') AND quantity < 0)"
@@ -192,7 +187,7 @@ class Team(Base):
 
     __tablename__ = "resource_teams"
     __table_args__ = (
-        CheckConstraint(_within("team_type", TEAM_TYPES), name="team_type_known"),
+        CheckConstraint(one_of("team_type", TEAM_TYPES), name="team_type_known"),
         CheckConstraint("members >= 1", name="members_positive"),
         CheckConstraint(
             "available_until IS NULL OR available_until >= available_from",
@@ -223,9 +218,9 @@ class ResourceRequest(Base):
 
     __tablename__ = "resource_requests"
     __table_args__ = (
-        CheckConstraint(_within("kind", REQUEST_KINDS), name="kind_known"),
-        CheckConstraint(_within("priority", PRIORITIES), name="priority_known"),
-        CheckConstraint(_within("status", REQUEST_STATUSES), name="status_known"),
+        CheckConstraint(one_of("kind", REQUEST_KINDS), name="kind_known"),
+        CheckConstraint(one_of("priority", PRIORITIES), name="priority_known"),
+        CheckConstraint(one_of("status", REQUEST_STATUSES), name="status_known"),
         CheckConstraint("quantity >= 1", name="quantity_positive"),
         CheckConstraint(
             "(kind = 'item' AND item_code IS NOT NULL AND team_type IS NULL)"
@@ -270,7 +265,7 @@ class RequestStep(Base):
     it, when, and why."""
 
     __tablename__ = "resource_request_steps"
-    __table_args__ = (CheckConstraint(_within("step", APPROVAL_STEPS), name="step_known"),)
+    __table_args__ = (CheckConstraint(one_of("step", APPROVAL_STEPS), name="step_known"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int] = mapped_column(
@@ -296,7 +291,7 @@ class Pledge(Base):
 
     __tablename__ = "resource_pledges"
     __table_args__ = (
-        CheckConstraint(_within("status", PLEDGE_STATUSES), name="status_known"),
+        CheckConstraint(one_of("status", PLEDGE_STATUSES), name="status_known"),
         CheckConstraint(
             "(lot_id IS NOT NULL AND team_id IS NULL AND quantity >= 1)"
             " OR (team_id IS NOT NULL AND lot_id IS NULL)",
@@ -331,7 +326,7 @@ class AllocationPlan(Base):
     """
 
     __tablename__ = "allocation_plans"
-    __table_args__ = (CheckConstraint(_within("status", PLAN_STATUSES), name="status_known"),)
+    __table_args__ = (CheckConstraint(one_of("status", PLAN_STATUSES), name="status_known"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[str] = mapped_column(String(10), index=True)
@@ -400,7 +395,7 @@ class Shipment(Base):
 
     __tablename__ = "shipments"
     __table_args__ = (
-        CheckConstraint(_within("status", SHIPMENT_STATUSES), name="status_known"),
+        CheckConstraint(one_of("status", SHIPMENT_STATUSES), name="status_known"),
         CheckConstraint("quantity >= 1", name="quantity_positive"),
         CheckConstraint(
             "quantity_received IS NULL OR quantity_received >= 0", name="received_not_negative"

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from healthbridge.db import Base, UTCDateTime
+from healthbridge.db import Base, UTCDateTime, one_of
 
 #: Counts a country reported as aggregates (a CSV, DHIS2).
 SOURCE_AGGREGATE = "aggregate"
@@ -134,11 +134,6 @@ LAB_RESULTS = ("positive", "negative", "indeterminate", "pending")
 CASE_SOURCE_FORMATS = ("csv", "fhir", "api")
 
 
-def _within(column: str, values: tuple[str, ...]) -> str:
-    listed = ", ".join(f"'{value}'" for value in values)
-    return f"{column} IN ({listed})"
-
-
 class CaseImportBatch(Base):
     """One file of case reports (and lab results) as it was imported: who, when, what it did.
 
@@ -176,11 +171,11 @@ class CaseReport(Base):
     __table_args__ = (
         UniqueConstraint("country_code", "case_id"),
         CheckConstraint(
-            _within("classification", CASE_CLASSIFICATIONS), name="classification_known"
+            one_of("classification", CASE_CLASSIFICATIONS), name="classification_known"
         ),
-        CheckConstraint(f"sex IS NULL OR {_within('sex', SEXES)}", name="sex_known"),
-        CheckConstraint(f"outcome IS NULL OR {_within('outcome', OUTCOMES)}", name="outcome_known"),
-        CheckConstraint(_within("source_format", CASE_SOURCE_FORMATS), name="source_format_known"),
+        CheckConstraint(f"sex IS NULL OR {one_of('sex', SEXES)}", name="sex_known"),
+        CheckConstraint(f"outcome IS NULL OR {one_of('outcome', OUTCOMES)}", name="outcome_known"),
+        CheckConstraint(one_of("source_format", CASE_SOURCE_FORMATS), name="source_format_known"),
         Index("ix_case_reports_rollup", "country_code", "disease_code", "week"),
     )
 
@@ -225,8 +220,8 @@ class LabResult(Base):
     __tablename__ = "lab_results"
     __table_args__ = (
         UniqueConstraint("country_code", "sample_id", "test_type", "pathogen"),
-        CheckConstraint(_within("test_type", TEST_TYPES), name="test_type_known"),
-        CheckConstraint(_within("result", LAB_RESULTS), name="result_known"),
+        CheckConstraint(one_of("test_type", TEST_TYPES), name="test_type_known"),
+        CheckConstraint(one_of("result", LAB_RESULTS), name="result_known"),
         CheckConstraint(
             "result_date IS NULL OR result_date >= sample_date", name="result_after_sample"
         ),
@@ -272,7 +267,7 @@ class Signal(Base):
 
     __tablename__ = "signals"
     __table_args__ = (
-        CheckConstraint(_within("status", SIGNAL_STATUSES), name="status_known"),
+        CheckConstraint(one_of("status", SIGNAL_STATUSES), name="status_known"),
         CheckConstraint("source IN ('aggregate', 'case_rollup')", name="source_known"),
         Index(
             "uq_signals_area_week_method",
