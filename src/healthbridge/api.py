@@ -51,6 +51,7 @@ from healthbridge.surveillance import case_pages, case_routes, signal_pages, sig
 from healthbridge.surveillance import pages as surveillance_pages
 from healthbridge.surveillance import routes as surveillance_routes
 from healthbridge.web import pages as shell_pages
+from healthbridge.web import situation_pages
 from healthbridge.web.templating import make_templates
 
 API_PREFIX = "/api/v1"
@@ -94,9 +95,11 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     project_routes.router,
     uhc_routes.router,
     training_routes.router,
+    situation_pages.api_router,
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     shell_pages.router,
+    situation_pages.router,
     geography_pages.router,
     surveillance_pages.router,
     signal_pages.router,

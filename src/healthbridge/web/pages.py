@@ -1,4 +1,5 @@
-"""Sign-in, sign-out, the home page, the health check and the vendored static files."""
+"""Sign-in, sign-out, the health check and the vendored static files (the home page is the
+situation room: :mod:`healthbridge.web.situation_pages`)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ from healthbridge.deps import (
 from healthbridge.errors import Unauthenticated
 from healthbridge.policy import Action, Principal
 from healthbridge.settings import Settings
-from healthbridge.web.overview import home_figures
 from healthbridge.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -129,12 +129,6 @@ def logout(request: Request, session: SessionDep, actor: SignedIn) -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
-
-
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, actor: SignedIn) -> Response:
-    user = accounts.get_self(session=session, actor=actor)
-    return render(request, "home.html", {"user": user, "figures": home_figures(session, actor)})
 
 
 @router.get("/healthz", dependencies=[Anyone], include_in_schema=True, tags=["operations"])
