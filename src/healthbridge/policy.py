@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from healthbridge.errors import DenialContext, Forbidden
+from healthbridge.marks import N_
 
 
 class Role(StrEnum):
@@ -34,13 +35,13 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.REGIONAL_ADMIN: "Regional administrator",
-    Role.SECRETARIAT: "ASEAN Secretariat",
-    Role.FOCAL_POINT: "Country focal point",
-    Role.EOC_OFFICER: "EOC officer",
-    Role.EPIDEMIOLOGIST: "Epidemiologist",
-    Role.LOGISTICS_OFFICER: "Logistics officer",
-    Role.VIEWER: "Viewer",
+    Role.REGIONAL_ADMIN: N_("Regional administrator"),
+    Role.SECRETARIAT: N_("ASEAN Secretariat"),
+    Role.FOCAL_POINT: N_("Country focal point"),
+    Role.EOC_OFFICER: N_("EOC officer"),
+    Role.EPIDEMIOLOGIST: N_("Epidemiologist"),
+    Role.LOGISTICS_OFFICER: N_("Logistics officer"),
+    Role.VIEWER: N_("Viewer"),
 }
 
 #: Roles that act for the whole region and so have no country.

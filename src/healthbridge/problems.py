@@ -18,6 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from healthbridge.errors import HealthBridgeError, Unauthenticated
+from healthbridge.web import i18n
+from healthbridge.web.templating import request_language
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +72,21 @@ def wants_html(request: Request) -> bool:
 
 def _html_error(request: Request, status: int, title: str, detail: str) -> Response:
     templates = request.app.state.templates
-    return templates.TemplateResponse(
-        request,
-        "error.html",
-        {"status": status, "title": title, "detail": detail},
-        status_code=status,
-    )
+    language = request_language(request)
+    with i18n.use_language(language):
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {
+                "status": status,
+                "title": title,
+                "detail": detail,
+                "language": language,
+                "languages": i18n.LANGUAGES,
+                "current_path": request.url.path,
+            },
+            status_code=status,
+        )
 
 
 async def _on_domain_error(request: Request, exc: Exception) -> Response:

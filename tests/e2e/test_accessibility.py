@@ -59,6 +59,7 @@ NOT_PAGES = {
     "/alerts/{identifier}.xml": "a CAP alert (XML)",
     "/meetings/{meeting_id}/commitments": "an htmx fragment of the meeting page, checked there",
     "/situation/panels/{name}": "an htmx fragment of the situation room, checked there",
+    "/language/{code}": "the language switch: a redirect back to the page it was used on",
 }
 #: ``sitrep.{format}`` also serves PDF and Markdown; only its HTML form is a page.
 FORMATS = {"/eoc/events/{event_id}/sitrep.{format}": "html"}
@@ -265,3 +266,20 @@ def test_the_skip_link_and_tab_order_lead_to_the_navigation_and_the_form(
     assert order == ["skip link", "header", "nav", "main", "form"], order
     focus_ring = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
     assert focus_ring != "none", "the focused field shows no focus outline"
+
+
+def test_the_language_switch_to_korean_and_indonesian(signed_in: Any, live_server: str) -> None:
+    """The switch translates the layout, sets ``lang``, is remembered, and stays accessible."""
+    page = signed_in(REGIONAL_USER)
+    for code, sign_out in (("ko", "로그아웃"), ("id", "Keluar")):
+        page.goto("/eoc")
+        page.locator(f'[data-testid="language-switch"] a[lang="{code}"]').click()
+        expect(page).to_have_url(f"{live_server}/eoc")
+        assert page.get_attribute("html", "lang") == code
+        expect(page.locator("header")).to_contain_text(sign_out)
+        page.goto("/resources")  # remembered on the next page
+        assert page.get_attribute("html", "lang") == code
+        status, violations = audit(page, "/eoc", REGIONAL_USER)
+        assert status == 200 and not violations, "\n".join(str(v) for v in violations)
+    page.locator('[data-testid="language-switch"] a[lang="en"]').click()
+    assert page.get_attribute("html", "lang") == "en"

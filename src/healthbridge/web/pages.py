@@ -25,6 +25,7 @@ from healthbridge.deps import (
 from healthbridge.errors import Unauthenticated
 from healthbridge.policy import Action, Principal
 from healthbridge.settings import Settings
+from healthbridge.web import i18n
 from healthbridge.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -128,6 +129,26 @@ def logout(request: Request, session: SessionDep, actor: SignedIn) -> Response:
     accounts.revoke_token(session=session, actor=actor, token_id=request.state.session_token.id)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/language/{code}", dependencies=[Anyone])
+def choose_language(
+    request: Request, code: str, settings: SettingsDep, next: str | None = None
+) -> Response:
+    """Switch the interface to ``code`` (en, ko, id) and go back to ``next``; the choice is
+    remembered in a cookie for a year. An unknown language is 404."""
+    if code not in i18n.LANGUAGES:
+        return JSONResponse({"detail": f"unknown language {code!r}"}, status_code=404)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        i18n.LANGUAGE_COOKIE,
+        code,
+        max_age=i18n.LANGUAGE_COOKIE_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request, settings),
+    )
     return response
 
 

@@ -11,8 +11,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from healthbridge import __version__
+from healthbridge.marks import N_
 from healthbridge.policy import Action, Principal, is_allowed
 from healthbridge.security import csrf_token
+from healthbridge.web import i18n
 
 
 @dataclass(frozen=True)
@@ -24,23 +26,23 @@ class NavItem:
 
 #: The modules in the navigation; each later module adds its entry here.
 NAVIGATION: list[NavItem] = [
-    NavItem("Home", "/", Action.OWN_PROFILE),
-    NavItem("Meetings", "/meetings", Action.COOPERATION_READ),
-    NavItem("Commitments", "/commitments", Action.COOPERATION_READ),
-    NavItem("Projects", "/projects", Action.COOPERATION_READ),
-    NavItem("UHC", "/uhc", Action.COOPERATION_READ),
-    NavItem("Training", "/training", Action.COOPERATION_READ),
-    NavItem("Weekly counts", "/surveillance/weekly", Action.SURVEILLANCE_AGGREGATE_READ),
-    NavItem("Signals", "/surveillance/signals", Action.SIGNAL_READ),
-    NavItem("Cases", "/surveillance/cases", Action.CASE_READ),
-    NavItem("EOC", "/eoc", Action.EVENT_READ),
-    NavItem("Tasks", "/eoc/tasks", Action.EVENT_READ),
-    NavItem("Resources", "/resources", Action.RESOURCE_READ),
-    NavItem("Countries", "/countries", Action.REFERENCE_READ),
-    NavItem("Diseases", "/diseases", Action.REFERENCE_READ),
-    NavItem("Organisations", "/organisations", Action.REFERENCE_READ),
-    NavItem("Accounts", "/users", Action.ACCOUNT_READ),
-    NavItem("Audit log", "/audit", Action.AUDIT_READ),
+    NavItem(N_("Home"), "/", Action.OWN_PROFILE),
+    NavItem(N_("Meetings"), "/meetings", Action.COOPERATION_READ),
+    NavItem(N_("Commitments"), "/commitments", Action.COOPERATION_READ),
+    NavItem(N_("Projects"), "/projects", Action.COOPERATION_READ),
+    NavItem(N_("UHC"), "/uhc", Action.COOPERATION_READ),
+    NavItem(N_("Training"), "/training", Action.COOPERATION_READ),
+    NavItem(N_("Weekly counts"), "/surveillance/weekly", Action.SURVEILLANCE_AGGREGATE_READ),
+    NavItem(N_("Signals"), "/surveillance/signals", Action.SIGNAL_READ),
+    NavItem(N_("Cases"), "/surveillance/cases", Action.CASE_READ),
+    NavItem(N_("EOC"), "/eoc", Action.EVENT_READ),
+    NavItem(N_("Tasks"), "/eoc/tasks", Action.EVENT_READ),
+    NavItem(N_("Resources"), "/resources", Action.RESOURCE_READ),
+    NavItem(N_("Countries"), "/countries", Action.REFERENCE_READ),
+    NavItem(N_("Diseases"), "/diseases", Action.REFERENCE_READ),
+    NavItem(N_("Organisations"), "/organisations", Action.REFERENCE_READ),
+    NavItem(N_("Accounts"), "/users", Action.ACCOUNT_READ),
+    NavItem(N_("Audit log"), "/audit", Action.AUDIT_READ),
 ]
 
 
@@ -49,6 +51,13 @@ def make_templates() -> Jinja2Templates:
     directory = str(resources.files("healthbridge").joinpath("templates"))
     templates = Jinja2Templates(directory=directory)
     templates.env.globals["version"] = __version__
+    templates.env.add_extension("jinja2.ext.i18n")
+    templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+    )
+    templates.env.filters["day"] = i18n.format_day
+    templates.env.filters["localnumber"] = i18n.format_number
+    templates.env.filters["share"] = i18n.format_share
     return templates
 
 
@@ -76,6 +85,8 @@ def page_context(request: Request) -> dict[str, Any]:
         "navigation": nav,
         "current_path": path,
         "current_nav": max(matching, key=len, default=None),
+        "language": i18n.current_language(),
+        "languages": i18n.LANGUAGES,
     }
 
 
@@ -84,8 +95,16 @@ def render(
 ) -> HTMLResponse:
     """Render a page (or, for an htmx request, the partial named by ``HX-Target``'s template)."""
     templates: Jinja2Templates = request.app.state.templates
-    full = {**page_context(request), **(context or {})}
-    return templates.TemplateResponse(request, template, full, status_code=status_code)
+    with i18n.use_language(request_language(request)):
+        full = {**page_context(request), **(context or {})}
+        return templates.TemplateResponse(request, template, full, status_code=status_code)
+
+
+def request_language(request: Request) -> str:
+    """The language of ``request``: the user's choice (cookie), else ``Accept-Language``."""
+    return i18n.choose_language(
+        request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
+    )
 
 
 def is_htmx(request: Request) -> bool:
