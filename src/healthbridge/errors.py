@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from healthbridge.marks import N_
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -35,7 +37,7 @@ class HealthBridgeError(Exception):
     """Base of every error a service raises on purpose. ``status`` follows HTTP."""
 
     status: int = 400
-    title: str = "Bad request"
+    title: str = N_("Bad request")
     slug: str = "bad-request"
 
     def __init__(
@@ -54,25 +56,25 @@ class HealthBridgeError(Exception):
 
 class Invalid(HealthBridgeError):
     status = 422
-    title = "Invalid input"
+    title = N_("Invalid input")
     slug = "invalid-input"
 
 
 class NotFound(HealthBridgeError):
     status = 404
-    title = "Not found"
+    title = N_("Not found")
     slug = "not-found"
 
 
 class Conflict(HealthBridgeError):
     status = 409
-    title = "Conflict"
+    title = N_("Conflict")
     slug = "conflict"
 
 
 class Unauthenticated(HealthBridgeError):
     status = 401
-    title = "Not authenticated"
+    title = N_("Not authenticated")
     slug = "not-authenticated"
 
 
@@ -80,5 +82,5 @@ class Forbidden(HealthBridgeError):
     """The principal may not do this. Carries what was attempted, for the audit log."""
 
     status = 403
-    title = "Forbidden"
+    title = N_("Forbidden")
     slug = "forbidden"

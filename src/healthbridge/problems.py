@@ -18,23 +18,26 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from healthbridge.errors import HealthBridgeError, Unauthenticated
+from healthbridge.marks import N_
 from healthbridge.web import i18n
 from healthbridge.web.templating import request_language
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+#: The title of an error of a status without its own.
+ERROR_TITLE = N_("Error")
 _TITLES = {
-    400: "Bad request",
-    401: "Not authenticated",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Request body too large",
-    415: "Unsupported media type",
-    422: "Invalid input",
-    500: "Internal server error",
+    400: N_("Bad request"),
+    401: N_("Not authenticated"),
+    403: N_("Forbidden"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    413: N_("Request body too large"),
+    415: N_("Unsupported media type"),
+    422: N_("Invalid input"),
+    500: N_("Internal server error"),
 }
 
 
@@ -124,17 +127,21 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     fields = ", ".join(sorted({e["field"] for e in errors})) or "the request"
     detail = f"invalid value for {fields}"
     if wants_html(request):
-        return _html_error(request, 422, "Invalid input", detail)
+        return _html_error(request, 422, N_("Invalid input"), detail)
     return problem(422, detail, slug="invalid-input", errors=errors, instance=request.url.path)
 
 
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error")
+    detail = (
+        exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, ERROR_TITLE)
+    )
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"nothing at {request.url.path}"
     if wants_html(request):
-        return _html_error(request, exc.status_code, _TITLES.get(exc.status_code, "Error"), detail)
+        return _html_error(
+            request, exc.status_code, _TITLES.get(exc.status_code, ERROR_TITLE), detail
+        )
     return problem(
         exc.status_code, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
     )
@@ -144,7 +151,7 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     detail = "an unexpected error occurred; it has been logged"
     if wants_html(request):
-        return _html_error(request, 500, "Internal server error", detail)
+        return _html_error(request, 500, N_("Internal server error"), detail)
     return problem(500, detail, instance=request.url.path)
 
 

@@ -24,7 +24,19 @@ from healthbridge.web.i18n_catalogues import extract_catalogue, merged, render_p
 PACKAGE = Path(str(resources.files("healthbridge")))
 TRANSLATED = ("ko", "id")
 #: Templates whose every text goes through the catalogue (the rest follow, issue #7).
-TRANSLATED_TEMPLATES = ("base.html",)
+TRANSLATED_TEMPLATES = (
+    "base.html",
+    "login.html",
+    "error.html",
+    "situation/room.html",
+    "situation/panel_map.html",
+    "situation/panel_events.html",
+    "situation/panel_cases.html",
+    "situation/panel_timeliness.html",
+    "situation/panel_requests.html",
+    "situation/panel_commitments.html",
+    "situation/panel_sitreps.html",
+)
 HTML = {"accept": "text/html"}
 
 
@@ -135,3 +147,19 @@ def test_pages_in_korean_and_indonesian(
     assert client.get("/language/fr", follow_redirects=False).status_code == 404
     away = client.get("/language/id?next=//evil.example", follow_redirects=False)
     assert away.headers["location"] == "/"
+
+
+def test_refusals_are_told_in_the_users_language(client: TestClient) -> None:
+    client.cookies.set(i18n.LANGUAGE_COOKIE, "ko")
+    form = client.get("/login", headers=HTML).text
+    nonce = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert nonce is not None
+    wrong = client.post(
+        "/login",
+        data={"email": "nobody@example.org", "password": "wrong", "csrf_token": nonce.group(1)},
+        headers=HTML,
+    )
+    assert "이메일 또는 비밀번호가 올바르지 않습니다." in wrong.text
+    client.cookies.set(i18n.LANGUAGE_COOKIE, "id")
+    missing = client.get("/no/such/page", headers=HTML)
+    assert missing.status_code == 404 and "Tidak ditemukan" in missing.text

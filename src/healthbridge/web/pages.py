@@ -23,6 +23,7 @@ from healthbridge.deps import (
     audit_refusal,
 )
 from healthbridge.errors import Unauthenticated
+from healthbridge.marks import N_
 from healthbridge.policy import Action, Principal
 from healthbridge.settings import Settings
 from healthbridge.web import i18n
@@ -88,7 +89,7 @@ def login_submit(
             next_url=_safe_next(next),
             email=email,
             status_code=400,
-            error="Your sign-in form expired. Please try again.",
+            error=N_("Your sign-in form expired. Please try again."),
         )
     try:
         _token, secret, _user = accounts.login(
@@ -108,7 +109,7 @@ def login_submit(
             next_url=_safe_next(next),
             email=email,
             status_code=401,
-            error="Wrong e-mail or password.",
+            error=N_("Wrong e-mail or password."),
         )
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(

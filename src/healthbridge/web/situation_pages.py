@@ -17,6 +17,7 @@ from healthbridge.accounts import service as accounts
 from healthbridge.deps import Allow, SessionDep
 from healthbridge.eoc.models import RISK_LEVELS
 from healthbridge.errors import NotFound
+from healthbridge.marks import N_
 from healthbridge.policy import Action, Principal
 from healthbridge.web.overview import home_figures
 from healthbridge.web.situation import PANELS, UNASSESSED, Situation, situation_of
@@ -28,15 +29,16 @@ SignedIn = Annotated[Principal, Depends(Allow(Action.OWN_PROFILE))]
 #: Seconds between two reloads of a panel.
 REFRESH_SECONDS = 60
 #: Each risk level's label on the map's legend, highest first, then none.
+#: (English, marked for the catalogues: the templates translate them with ``_()``.)
 RISK_LABELS = {
-    "very_high": "Very high",
-    "high": "High",
-    "moderate": "Moderate",
-    "low": "Low",
-    "very_low": "Very low",
-    UNASSESSED: "Not yet assessed",
+    "very_high": N_("Very high"),
+    "high": N_("High"),
+    "moderate": N_("Moderate"),
+    "low": N_("Low"),
+    "very_low": N_("Very low"),
+    UNASSESSED: N_("Not yet assessed"),
 }
-NO_EVENT = "No open event"
+NO_EVENT = N_("No open event")
 
 
 @lru_cache(maxsize=1)
