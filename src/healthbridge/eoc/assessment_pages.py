@@ -23,7 +23,6 @@ from healthbridge.eoc.assessment_models import ACTION_CODES
 from healthbridge.eoc.assessments import MAX_TEXT
 from healthbridge.errors import Conflict, FieldError, Invalid
 from healthbridge.geography import service as geography
-from healthbridge.paging import MAX_LIMIT, PageRequest
 from healthbridge.policy import Action, Principal
 from healthbridge.web.templating import is_htmx, render
 
@@ -201,12 +200,7 @@ def regional_page(
     year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
 ) -> Response:
     rows = assessments.regional_timeliness(session=session, actor=actor, year=year)
-    names = {
-        c.code: c.name_en
-        for c in geography.list_countries(
-            session=session, actor=actor, page=PageRequest(limit=MAX_LIMIT)
-        )[0]
-    }
+    names = geography.country_names(session=session, actor=actor)
     return render(
         request, "eoc/timeliness.html", {"rows": rows, "year": year, "country_names": names}
     )

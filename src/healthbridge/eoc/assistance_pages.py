@@ -21,7 +21,6 @@ from healthbridge.eoc.assistance_models import ASSISTANCE_KINDS, ASSISTANCE_STAT
 from healthbridge.eoc.models import Event
 from healthbridge.errors import Conflict, FieldError, Invalid
 from healthbridge.geography import service as geography
-from healthbridge.paging import MAX_LIMIT, PageRequest
 from healthbridge.policy import Action, Principal, is_allowed
 from healthbridge.web.templating import is_htmx, render
 
@@ -59,10 +58,7 @@ def can_offer(actor: Principal, event: Event) -> bool:
 
 
 def _country_names(session: Session, actor: Principal) -> dict[str, str]:
-    rows, _ = geography.list_countries(
-        session=session, actor=actor, page=PageRequest(limit=MAX_LIMIT)
-    )
-    return {c.code: c.name_en for c in rows}
+    return geography.country_names(session=session, actor=actor)
 
 
 def _context(session: Session, actor: Principal, event_id: int, **extra: Any) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from healthbridge.eoc.models import Event
 from healthbridge.errors import Conflict, FieldError, Invalid
 from healthbridge.geography import service as geography
 from healthbridge.organisations.models import Organisation
-from healthbridge.paging import MAX_LIMIT, PageRequest
+from healthbridge.paging import PageRequest
 from healthbridge.policy import Action, Principal
 from healthbridge.web.templating import is_htmx, render
 
@@ -66,10 +66,7 @@ def _fail(errors: list[FieldError]) -> None:
 
 
 def _country_names(session: Session, actor: Principal) -> dict[str, str]:
-    countries, _n = geography.list_countries(
-        session=session, actor=actor, page=PageRequest(limit=MAX_LIMIT)
-    )
-    return {c.code: c.name_en for c in countries}
+    return geography.country_names(session=session, actor=actor)
 
 
 def _detail(

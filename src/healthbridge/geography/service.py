@@ -47,6 +47,13 @@ def list_countries(
     )
 
 
+def country_names(*, session: Session, actor: Principal) -> dict[str, str]:
+    """Each country's English name by its code, in name order (for labels on pages)."""
+    authorize(actor, Action.REFERENCE_READ)
+    rows = session.execute(select(Country.code, Country.name_en).order_by(Country.name_en))
+    return {code: name for code, name in rows}
+
+
 def get_country(*, session: Session, actor: Principal, code: str) -> Country:
     """One country by alpha-3 code (case-insensitive); :class:`NotFound` if it is not served."""
     authorize(actor, Action.REFERENCE_READ)

@@ -20,7 +20,7 @@ from healthbridge.deps import Allow, PageDep, SessionDep
 from healthbridge.eoc.assistance_models import AssistanceRequest
 from healthbridge.errors import Conflict, FieldError, Invalid
 from healthbridge.geography import service as geography
-from healthbridge.paging import MAX_LIMIT, PageRequest
+from healthbridge.paging import PageRequest
 from healthbridge.policy import Action, Principal, is_allowed
 from healthbridge.resources import pledges, requests
 from healthbridge.resources.models import (
@@ -74,10 +74,7 @@ TEAM_LABELS = {
 
 
 def _country_names(session: Session, actor: Principal) -> dict[str, str]:
-    rows, _ = geography.list_countries(
-        session=session, actor=actor, page=PageRequest(limit=MAX_LIMIT)
-    )
-    return {c.code: c.name_en for c in rows}
+    return geography.country_names(session=session, actor=actor)
 
 
 def _items(session: Session) -> list[Item]:

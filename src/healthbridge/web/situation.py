@@ -213,11 +213,7 @@ def _map_and_events(session: Session, actor: Principal, situation: Situation) ->
     if is_allowed(actor, Action.SIGNAL_READ):
         situation.signals_since, signals = _recent_signals(session, actor, situation.as_of)
         situation.open_signals = sum(signals[c] for c in MAP_COUNTRIES)
-    page = PageRequest(limit=_BATCH)
-    names = {
-        c.code: c.name_en
-        for c in geography.list_countries(session=session, actor=actor, page=page)[0]
-    }
+    names = geography.country_names(session=session, actor=actor)
     by_country: dict[str, list[str | None]] = {code: [] for code in MAP_COUNTRIES}
     for event in events or []:
         by_country.setdefault(event.country, []).append(event.risk)
