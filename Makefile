@@ -45,7 +45,7 @@ architecture: install
 	$(BIN)/lint-imports
 
 test: system-deps install lint typecheck architecture
-	HEALTHBRIDGE_REQUIRE_POSTGRES=1 HEALTHBRIDGE_REQUIRE_BROWSER=1 \
+	HEALTHBRIDGE_REQUIRE_POSTGRES=1 HEALTHBRIDGE_REQUIRE_BROWSER=1 HEALTHBRIDGE_REQUIRE_DOCS=1 \
 	  scripts/with-postgres $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 # The API reference is regenerated from the app's OpenAPI document before every build.
