@@ -52,6 +52,7 @@ from healthbridge.surveillance import pages as surveillance_pages
 from healthbridge.surveillance import routes as surveillance_routes
 from healthbridge.web import pages as shell_pages
 from healthbridge.web import situation_pages
+from healthbridge.web.i18n import LanguageMiddleware
 from healthbridge.web.templating import make_templates
 
 API_PREFIX = "/api/v1"
@@ -166,6 +167,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=shell_pages.static_directory()), name="static")
 
     install_problem_handlers(app)
+    app.add_middleware(LanguageMiddleware)
     app.add_middleware(RefuseNulCharacters)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from healthbridge.errors import FieldError, Invalid, NotFound
 from healthbridge.geography.models import Country, Membership, Subdivision
+from healthbridge.language import localized
 from healthbridge.paging import PageRequest, like_pattern, paginate
 from healthbridge.policy import Action, Principal, authorize
 
@@ -48,10 +49,12 @@ def list_countries(
 
 
 def country_names(*, session: Session, actor: Principal) -> dict[str, str]:
-    """Each country's English name by its code, in name order (for labels on pages)."""
+    """Each country's name in the current language by its code, in name order (for labels on
+    pages)."""
     authorize(actor, Action.REFERENCE_READ)
-    rows = session.execute(select(Country.code, Country.name_en).order_by(Country.name_en))
-    return {code: name for code, name in rows}
+    rows = session.execute(select(Country.code, Country.name_en, Country.names))
+    named = sorted((localized(names, english), code) for code, english, names in rows)
+    return {code: name for name, code in named}
 
 
 def get_country(*, session: Session, actor: Principal, code: str) -> Country:

@@ -17,24 +17,26 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
+from gettext import c2py
 from importlib import resources
+from typing import IO
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from healthbridge import language as current_request
 
 #: The languages of the interface: code → the language's own name (shown in the switch).
 LANGUAGES: dict[str, str] = {"en": "English", "ko": "한국어", "id": "Bahasa Indonesia"}
-DEFAULT_LANGUAGE = "en"
+DEFAULT_LANGUAGE = current_request.DEFAULT_LANGUAGE
 #: The cookie that remembers the user's choice (a year).
 LANGUAGE_COOKIE = "hb_lang"
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
-
-_current: ContextVar[str] = ContextVar("healthbridge_language", default=DEFAULT_LANGUAGE)
 
 
 @dataclass(frozen=True)
@@ -66,14 +68,18 @@ def catalogue_path(language: str) -> str:
 @cache
 def catalogue(language: str) -> Catalogue:
     """The catalogue of ``language`` (empty for English and for a language without one)."""
-    empty = Catalogue(language, {}, {}, lambda n: 0 if n == 1 else 1)
-    if language == DEFAULT_LANGUAGE:
-        return empty
     source = resources.files("healthbridge").joinpath(catalogue_path(language))
-    if not source.is_file():
-        return empty
+    if language == DEFAULT_LANGUAGE or not source.is_file():
+        return Catalogue(language, {}, {}, lambda n: 0 if n == 1 else 1)
     with source.open("rb") as handle:
-        parsed = read_po(handle, locale=language)
+        return read_catalogue(handle, language)
+
+
+def read_catalogue(handle: IO[bytes], language: str) -> Catalogue:
+    """A catalogue from the ``.po`` text in ``handle``; its plural rule is the one its header
+    states (``Plural-Forms``, as Babel writes it for each language: one form for Korean,
+    Indonesian, Thai, Vietnamese, Lao, Khmer, Burmese and Malay, two for Tetum, Filipino's rule)."""
+    parsed = read_po(handle, locale=language)
     messages: dict[str, str] = {}
     plurals: dict[str, tuple[str, ...]] = {}
     for entry in parsed:
@@ -84,25 +90,20 @@ def catalogue(language: str) -> Catalogue:
             plurals[entry.id[0]] = tuple(str(f) for f in forms)
         elif entry.string:
             messages[str(entry.id)] = str(entry.string)
-    # Korean and Indonesian have one form; languages of two forms use n != 1 (a language with
-    # another rule, e.g. Filipino's, needs its own here when its catalogue comes).
-    form_count = parsed.num_plurals
-    return Catalogue(language, messages, plurals, lambda n: 0 if form_count == 1 else int(n != 1))
+    rule: Callable[[int], int] = c2py(parsed.plural_expr)
+    return Catalogue(language, messages, plurals, rule)
 
 
 def current_language() -> str:
     """The language pages are being rendered in."""
-    return _current.get()
+    return current_request.current()
 
 
 @contextmanager
 def use_language(language: str) -> Iterator[None]:
     """Render in ``language`` inside the block."""
-    token = _current.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
-    try:
+    with current_request.using(language if language in LANGUAGES else DEFAULT_LANGUAGE):
         yield
-    finally:
-        _current.reset(token)
 
 
 def gettext(message: str) -> str:
@@ -134,6 +135,40 @@ def choose_language(cookie: str | None, accept_language: str | None) -> str:
         if primary in LANGUAGES and weight > 0:
             ranked.append((-weight, position, primary))
     return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
+
+
+def localname(record: object) -> str:
+    """A reference record's name (country, disease: ``name_en`` and ``names``, as attributes or
+    keys) in the current language; the template filter ``localname``."""
+    if isinstance(record, dict):
+        names, english = record.get("names"), record.get("name_en")
+    else:
+        names, english = getattr(record, "names", None), getattr(record, "name_en", None)
+    return current_request.localized(names, str(english if english is not None else ""))
+
+
+class LanguageMiddleware:
+    """Sets the language of each HTTP request (cookie, else ``Accept-Language``) for all that
+    handles it: page modules, services naming reference data, error pages."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cookie = accept = None
+        for name, value in scope.get("headers", ()):
+            if name == b"accept-language":
+                accept = value.decode("latin-1")
+            elif name == b"cookie":
+                for part in value.decode("latin-1").split(";"):
+                    key, _, item = part.strip().partition("=")
+                    if key == LANGUAGE_COOKIE:
+                        cookie = item.strip()
+        with current_request.using(choose_language(cookie, accept)):
+            await self.app(scope, receive, send)
 
 
 def _locale() -> Locale:

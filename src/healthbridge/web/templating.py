@@ -58,6 +58,7 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["day"] = i18n.format_day
     templates.env.filters["localnumber"] = i18n.format_number
     templates.env.filters["share"] = i18n.format_share
+    templates.env.filters["localname"] = i18n.localname
     return templates
 
 
