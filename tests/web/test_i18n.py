@@ -5,17 +5,22 @@ Indonesian, dates and numbers per locale, and no unmarked text in the translated
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from collections.abc import Callable
+from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
+from healthbridge import language as request_language
 from healthbridge.accounts.models import User
 from healthbridge.policy import Role
 from healthbridge.web import i18n
@@ -23,21 +28,17 @@ from healthbridge.web.i18n_catalogues import extract_catalogue, merged, render_p
 
 PACKAGE = Path(str(resources.files("healthbridge")))
 TRANSLATED = ("ko", "id")
-#: Templates whose every text goes through the catalogue (the rest follow, issue #7).
-TRANSLATED_TEMPLATES = (
-    "base.html",
-    "login.html",
-    "error.html",
-    "situation/room.html",
-    "situation/panel_map.html",
-    "situation/panel_events.html",
-    "situation/panel_cases.html",
-    "situation/panel_timeliness.html",
-    "situation/panel_requests.html",
-    "situation/panel_commitments.html",
-    "situation/panel_sitreps.html",
+#: Every template of the interface: all their text goes through the catalogue.
+TEMPLATES = sorted(
+    path.relative_to(PACKAGE / "templates").as_posix()
+    for path in (PACKAGE / "templates").rglob("*.html")
 )
 HTML = {"accept": "text/html"}
+
+
+@cache
+def _template() -> Catalog:
+    return extract_catalogue(PACKAGE)
 
 
 def _po(language: str) -> bytes:
@@ -85,8 +86,12 @@ def _unmarked_text(source: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("name", TRANSLATED_TEMPLATES)
-def test_translated_templates_have_no_unmarked_text(name: str) -> None:
+def test_every_template_is_checked() -> None:
+    assert len(TEMPLATES) > 80 and "eoc/event.html" in TEMPLATES
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_templates_have_no_unmarked_text(name: str) -> None:
     source = (PACKAGE / "templates" / name).read_text()
     assert _unmarked_text(source) == []
 
@@ -163,3 +168,60 @@ def test_refusals_are_told_in_the_users_language(client: TestClient) -> None:
     client.cookies.set(i18n.LANGUAGE_COOKIE, "id")
     missing = client.get("/no/such/page", headers=HTML)
     assert missing.status_code == 404 and "Tidak ditemukan" in missing.text
+
+
+def test_reference_names_follow_the_language() -> None:
+    thailand = {"name_en": "Thailand", "names": {"ko": "태국", "id": "Thailand"}}
+
+    class Disease:
+        name_en = "Measles"
+        names: ClassVar[dict[str, str]] = {"ko": "홍역", "id": "Campak"}
+
+    with i18n.use_language("ko"):
+        assert i18n.localname(thailand) == "태국"
+        assert i18n.localname(Disease()) == "홍역"
+        assert request_language.localized({}, "Cholera") == "Cholera"
+    with i18n.use_language("id"):
+        assert i18n.localname(Disease()) == "Campak"
+    assert i18n.localname(Disease()) == "Measles"
+    assert request_language.localized({"ko": "홍역"}, "Measles", "ko") == "홍역"
+
+
+def test_the_language_holds_for_the_whole_request(
+    client: TestClient, make_user: Callable[..., User], login: Callable[[User], dict[str, str]]
+) -> None:
+    """Page modules and services (country names of the map) see the request's language."""
+    headers = {**HTML, **login(make_user(Role.VIEWER, None))}
+    client.cookies.set(i18n.LANGUAGE_COOKIE, "ko")
+    korean = client.get("/situation/panels/map", headers=headers).text
+    assert "태국" in korean and "베트남" in korean and ">Thailand<" not in korean
+    client.cookies.delete(i18n.LANGUAGE_COOKIE)
+    english = client.get("/situation/panels/map", headers=headers).text
+    assert "Thailand" in english and "태국" not in english
+
+
+@pytest.mark.parametrize(
+    ("code", "forms", "samples"),
+    [
+        ("th", 1, {1: 0, 2: 0, 11: 0}),
+        ("vi", 1, {1: 0, 5: 0}),
+        ("ms", 1, {1: 0, 5: 0}),
+        ("km", 1, {1: 0, 5: 0}),
+        ("lo", 1, {1: 0, 5: 0}),
+        ("my", 1, {1: 0, 5: 0}),
+        ("tet", 2, {1: 0, 2: 1}),
+        ("fil", 2, {1: 0, 2: 0, 3: 0, 4: 1, 6: 1, 9: 1, 10: 0, 14: 1}),
+    ],
+)
+def test_catalogues_for_the_other_languages_of_the_region(
+    code: str, forms: int, samples: dict[int, int]
+) -> None:
+    """A new language's catalogue states its plural rule, and the loader follows it."""
+    started = merged(_template(), None, code)
+    assert started.num_plurals == forms
+    text = render_po(started)
+    # Babel writes the rule it knows (Tetum's is gettext's default: no header needed).
+    assert f"nplurals={forms};".encode() in text or code == "tet"
+    loaded = i18n.read_catalogue(io.BytesIO(text), code)
+    assert {n: loaded.plural_rule(n) for n in samples} == samples
+    assert loaded.gettext("Sign out") == "Sign out"  # untranslated: English until translated
