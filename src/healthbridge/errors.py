@@ -78,6 +78,20 @@ class Unauthenticated(HealthBridgeError):
     slug = "not-authenticated"
 
 
+class TooManyAttempts(HealthBridgeError):
+    """Refused for a while after repeated failures (sign-in); ``retry_after`` is in seconds."""
+
+    status = 429
+    title = N_("Too many attempts")
+    slug = "too-many-attempts"
+
+    def __init__(
+        self, detail: str, *, retry_after: int, context: DenialContext | None = None
+    ) -> None:
+        super().__init__(detail, context=context)
+        self.retry_after = max(1, retry_after)
+
+
 class Forbidden(HealthBridgeError):
     """The principal may not do this. Carries what was attempted, for the audit log."""
 

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from healthbridge.errors import HealthBridgeError, Unauthenticated
+from healthbridge.errors import HealthBridgeError, TooManyAttempts, Unauthenticated
 from healthbridge.marks import N_
 from healthbridge.web import i18n
 from healthbridge.web.templating import request_language
@@ -100,6 +100,8 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
             return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
         return _html_error(request, exc.status, exc.title, exc.detail)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+    if isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem(
         exc.status,
         exc.detail,

@@ -18,6 +18,44 @@ _TOKEN_BYTES = 32
 #: URL-safe base64, what ``secrets.token_urlsafe`` produces; ASCII only.
 _TOKEN_ALPHABET = frozenset(string.ascii_letters + string.digits + "-_")
 MIN_PASSWORD_LENGTH = 10
+#: Fewer different characters than this is a pattern, not a password ("aaaaaaaaaa", "1212121212").
+MIN_DISTINCT_CHARACTERS = 5
+#: Passwords of ten or more characters that lead the published lists of breached passwords, and
+#: the obvious ones of this platform; compared without case and with digits and symbols at the
+#: end taken off ("Password2026!" is "password").
+_COMMON_PASSWORDS = frozenset(
+    """
+    password passwords passw0rd p@ssword p@ssw0rd qwerty qwertyuiop qwertyuiop1 qwerty1234
+    qwertyqwerty asdfghjkl asdfghjkl1 zxcvbnm zxcvbnmasdf 1q2w3e4r 1q2w3e4r5t 1qaz2wsx 1qaz2wsx3edc
+    qazwsxedc qazwsxedcrfv abc abcdefghij abcdefgh abcdef iloveyou letmein welcome welcome1
+    administrator admin changeme changeit default secret sunshine princess football baseball
+    superman batman dragon monkey master shadow trustno1 starwars whatever freedom computer
+    internet samsung google michael jennifer jordan23 liverpool chelsea arsenal manchester
+    healthbridge health hospital doctor nurse ministry asean korea seoul jakarta bangkok manila
+    hanoi singapore malaysia indonesia thailand philippines vietnam cambodia myanmar brunei laos
+    timorleste covid pandemic outbreak
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
+def password_weakness(password: str, *, email: str = "", full_name: str = "") -> str | None:
+    """Why ``password`` is too weak to accept, or ``None``: the minimum policy beyond its length
+    (no common or breached password, no pattern of a few characters, not the account's own
+    name or e-mail)."""
+    lowered = password.casefold()
+    if len(set(lowered)) < MIN_DISTINCT_CHARACTERS:
+        return f"uses fewer than {MIN_DISTINCT_CHARACTERS} different characters"
+    if lowered.strip(string.digits + string.punctuation + " ") == "":
+        return "is only digits and symbols"
+    core = lowered.rstrip(string.digits + string.punctuation + " ").lstrip(string.digits)
+    if core in _COMMON_PASSWORDS or lowered in _COMMON_PASSWORDS:
+        return "is one of the most common passwords"
+    own = [email.casefold().partition("@")[0], email.casefold()]
+    own += [part for part in full_name.casefold().split() if len(part) >= 4]
+    for name in own:
+        if len(name) >= 4 and (name in lowered or lowered in name):
+            return "contains the account's name or e-mail"
+    return None
 
 
 def hash_password(password: str) -> str:

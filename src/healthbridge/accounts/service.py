@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from healthbridge.accounts.models import ApiToken, User
 from healthbridge.accounts.schemas import TokenCreate, UserCreate, UserUpdate
 from healthbridge.audit import service as audit
+from healthbridge.audit.models import AuditEntry
 from healthbridge.db import utcnow
 from healthbridge.errors import (
     Conflict,
@@ -22,6 +23,7 @@ from healthbridge.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    TooManyAttempts,
     Unauthenticated,
 )
 from healthbridge.geography import service as geography
@@ -41,6 +43,7 @@ from healthbridge.security import (
     hash_password,
     looks_like_token,
     new_token,
+    password_weakness,
     token_digest,
     verify_password,
 )
@@ -87,6 +90,11 @@ def create_user(*, session: Session, actor: Principal, user_in: UserCreate) -> U
         raise Conflict(
             f"an account with e-mail {user_in.email} exists already",
             errors=[FieldError("email", "taken")],
+        )
+    weakness = password_weakness(user_in.password, email=user_in.email, full_name=user_in.full_name)
+    if weakness:
+        raise Invalid(
+            f"the password {weakness}", errors=[FieldError("password", f"password {weakness}")]
         )
     user = User(
         email=user_in.email,
@@ -265,6 +273,12 @@ def set_password(
             object_type="user",
             object_id=str(user.id),
         )
+    weakness = password_weakness(new_password, email=user.email, full_name=user.full_name)
+    if weakness:
+        raise Invalid(
+            f"the new password {weakness}",
+            errors=[FieldError("new_password", f"password {weakness}")],
+        )
     user.password_hash = hash_password(new_password)
     _revoke_all(session=session, user=user, keep_token_id=actor.token_id)
     session.flush()
@@ -278,10 +292,53 @@ def set_password(
     )
 
 
+#: Failed sign-ins of one e-mail address within :data:`LOGIN_WINDOW` (since the account's last
+#: successful sign-in) after which further attempts are refused until the window has passed.
+LOGIN_FAILURES_ALLOWED = 5
+LOGIN_WINDOW = dt.timedelta(minutes=15)
+
+
+def _refuse_while_throttled(session: Session, email: str, user: User | None) -> None:
+    """:class:`TooManyAttempts` if ``email`` failed too often lately.
+
+    The failures are the audited refusals of ``auth.login`` (one store shared by every worker of
+    the server); refusals for throttling are audited under another action, so hammering on does
+    not prolong the wait, and the right password is refused too while it lasts.
+    """
+    now = utcnow()
+    since = now - LOGIN_WINDOW
+    if user is not None and user.last_login_at is not None:
+        since = max(since, user.last_login_at)
+    failures = session.scalars(
+        select(AuditEntry.at)
+        .where(
+            AuditEntry.action == "auth.login",
+            AuditEntry.outcome == "denied",
+            AuditEntry.object_id == email,
+            AuditEntry.at >= since,
+        )
+        .order_by(AuditEntry.at.desc())
+        .limit(LOGIN_FAILURES_ALLOWED)
+    ).all()
+    if len(failures) < LOGIN_FAILURES_ALLOWED:
+        return
+    oldest = failures[-1]
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=dt.UTC)
+    wait = int((oldest + LOGIN_WINDOW - now).total_seconds()) + 1
+    raise TooManyAttempts(
+        f"too many failed sign-ins for this account: try again in {max(1, wait // 60)} minute(s)",
+        retry_after=wait,
+        context=DenialContext(action="auth.login.throttled", object_type="user", object_id=email),
+    )
+
+
 def authenticate(*, session: Session, email: str, password: str) -> User:
     """The active account with these credentials; one message for every failure.
 
-    The failed attempt is audited by the border, like every refusal.
+    The failed attempt is audited by the border, like every refusal. After
+    :data:`LOGIN_FAILURES_ALLOWED` failures in :data:`LOGIN_WINDOW` the address is refused
+    (:class:`TooManyAttempts`) until the window has passed.
     """
     email = email.strip().lower()
     failure = Unauthenticated(
@@ -294,6 +351,7 @@ def authenticate(*, session: Session, email: str, password: str) -> User:
         burn_password_check(password)
         raise failure
     user = session.scalar(select(User).where(User.email == email))
+    _refuse_while_throttled(session, email[:200], user)
     if user is None:
         burn_password_check(password)
         raise failure

@@ -22,7 +22,7 @@ from healthbridge.deps import (
     SettingsDep,
     audit_refusal,
 )
-from healthbridge.errors import Unauthenticated
+from healthbridge.errors import TooManyAttempts, Unauthenticated
 from healthbridge.marks import N_
 from healthbridge.policy import Action, Principal
 from healthbridge.settings import Settings
@@ -99,11 +99,21 @@ def login_submit(
             kind="web",
             hours=settings.login_token_hours,
         )
-    except Unauthenticated as failure:
+    except (Unauthenticated, TooManyAttempts) as failure:
         # The page is re-rendered rather than the error raised, so audit the refusal here, as the
         # session dependency does for refusals that leave a route.
         session.rollback()
         audit_refusal(request, failure)
+        if isinstance(failure, TooManyAttempts):
+            page = _login_page(
+                request,
+                next_url=_safe_next(next),
+                email=email,
+                status_code=429,
+                error=N_("Too many failed sign-ins for this account. Please try again later."),
+            )
+            page.headers["Retry-After"] = str(failure.retry_after)
+            return page
         return _login_page(
             request,
             next_url=_safe_next(next),
