@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -251,6 +252,26 @@ def test_an_oversized_streamed_body_is_a_413_problem(
     assert response.request.headers["transfer-encoding"] == "chunked"
     problem = assert_problem(response, 413)
     assert str(SMALL_LIMIT) in problem["detail"]
+
+
+def test_a_compressed_body_is_refused_so_no_bomb_is_ever_inflated(
+    small_client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    bomb = gzip.compress(b"{" + b" " * (50 * SMALL_LIMIT) + b"}")
+    assert len(bomb) < SMALL_LIMIT
+    response = small_client.post(
+        "/api/v1/users",
+        headers={**admin_headers, "Content-Type": "application/json", "Content-Encoding": "gzip"},
+        content=bomb,
+    )
+    problem = assert_problem(response, 415)
+    assert "Content-Encoding" in problem["detail"]
+    plain = small_client.post(
+        "/api/v1/users",
+        headers={**admin_headers, "Content-Encoding": "identity"},
+        json={"email": "x"},
+    )
+    assert plain.status_code == 422
 
 
 def test_an_oversized_body_is_refused_before_authentication(small_client: TestClient) -> None:

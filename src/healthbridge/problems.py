@@ -173,7 +173,8 @@ class BodyTooLarge(StarletteHTTPException):
 
 
 class BodySizeLimit:
-    """Refuse request bodies over ``max_bytes`` with 413, declared or streamed (chunked)."""
+    """Refuse request bodies over ``max_bytes`` with 413, declared or streamed (chunked), and
+    compressed bodies with 415."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -183,7 +184,15 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        headers = dict(scope.get("headers") or [])
+        encoding = headers.get(b"content-encoding", b"identity").strip().lower()
+        if encoding not in (b"", b"identity"):
+            # Nothing here inflates a compressed body: refusing it outright also refuses every
+            # decompression bomb, whatever the declared length.
+            detail = "compressed request bodies (Content-Encoding) are not accepted: send it plain"
+            await self._reject(scope, receive, send, 415, detail)
+            return
+        declared = headers.get(b"content-length")
         if declared is not None:
             try:
                 too_large = int(declared) > self.max_bytes
