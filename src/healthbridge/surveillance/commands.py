@@ -25,7 +25,7 @@ from healthbridge.analytics.detection.methods import METHODS, DetectionOutput
 from healthbridge.analytics.rt import cori_rt
 from healthbridge.errors import HealthBridgeError
 from healthbridge.interop import counts_csv
-from healthbridge.surveillance import signal_commands, signals
+from healthbridge.surveillance import engines, signal_commands, signals
 
 #: R's ``thresholdMethod`` values of ``farringtonFlexible``.
 THRESHOLD_METHODS: tuple[str, ...] = ("delta", "nbPlugin", "muan")
@@ -198,6 +198,44 @@ def register(*, app: typer.Typer, import_app: typer.Typer, export_app: typer.Typ
                 help="Weeks to monitor, FROM:TO (1-based, inclusive). Default: from the first "
                 "week the method can score (EARS: baseline+1/+3/+5; Farrington: 5*52+4; "
                 f"cusum: {CUSUM_FIRST_WEEK}) to the end.",
+            ),
+        ] = None,
+        engine: Annotated[
+            str,
+            typer.Option(
+                "--engine",
+                help="With --all: where the methods run: local (this process) or dask (a Dask "
+                "distributed cluster, over partitions of series; same results).",
+                rich_help_panel=_DATABASE,
+            ),
+        ] = "local",
+        scheduler: Annotated[
+            str | None,
+            typer.Option(
+                "--scheduler",
+                metavar="ADDRESS",
+                help="With --engine dask: the scheduler, e.g. tcp://10.0.0.5:8786.",
+                show_default="a cluster of --workers processes started on this machine",
+                rich_help_panel=_DATABASE,
+            ),
+        ] = None,
+        partition_size: Annotated[
+            int,
+            typer.Option(
+                "--partition-size",
+                min=1,
+                help="With --all: series per kernel call (a task, with --engine dask).",
+                rich_help_panel=_DATABASE,
+            ),
+        ] = engines.DEFAULT_PARTITION_SIZE,
+        workers: Annotated[
+            int | None,
+            typer.Option(
+                "--workers",
+                min=1,
+                help="With --engine dask and no --scheduler: worker processes to start.",
+                show_default="one per CPU",
+                rich_help_panel=_DATABASE,
             ),
         ] = None,
         baseline: Annotated[
@@ -411,17 +449,29 @@ def register(*, app: typer.Typer, import_app: typer.Typer, export_app: typer.Typ
                 raise refuse(
                     f"unknown --method {unknown[0]!r}: choose one of {', '.join(METHOD_NAMES)}"
                 )
+            if engine not in engines.ENGINES:
+                raise refuse(f"unknown --engine {engine!r}: choose one of local, dask")
+            if engine == "local" and (scheduler or workers):
+                raise refuse("--scheduler and --workers apply to --engine dask only")
+            if scheduler and workers:
+                raise refuse("--workers starts a local cluster: it cannot go with --scheduler")
             try:
                 signal_commands.detect_all(
                     methods=list(method or signals.DEFAULT_METHODS),
                     weeks=signals.DEFAULT_WEEKS if weeks is None else weeks,
                     until=until,
+                    engine=engine,
+                    scheduler=scheduler,
+                    partition_size=partition_size,
+                    workers=workers,
                 )
             except HealthBridgeError as error:
                 raise refuse(_message(error)) from None
             return
         if weeks is not None or until is not None:
             raise refuse("--weeks and --until apply to --all only")
+        if engine != "local" or scheduler or workers:
+            raise refuse("--engine, --scheduler and --workers apply to --all only")
         if input_path is None or output_path is None:
             raise refuse(
                 "give --input and --output (a counts file), or --all to run over the database"

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn
 
-from healthbridge.surveillance import signals
+from healthbridge.surveillance import engines, signals
 
 
-def detect_all(*, methods: list[str], weeks: int, until: str | None) -> signals.DetectionSummary:
+def detect_all(
+    *,
+    methods: list[str],
+    weeks: int,
+    until: str | None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    partition_size: int = engines.DEFAULT_PARTITION_SIZE,
+    workers: int | None = None,
+) -> signals.DetectionSummary:
     """Run :func:`~healthbridge.surveillance.signals.detect_series` over every series as the
-    operator, in one unit of work, with a progress bar on a terminal; print what it did.
+    operator, in one unit of work, on ``engine`` (local or a Dask cluster), with a progress bar
+    on a terminal; print what it did. ``weeks`` may reach
+    :data:`~healthbridge.surveillance.signals.MAX_BACKFILL_WEEKS` (a backfill).
 
     Raises the services' errors (the caller turns them into one line).
     """
@@ -33,15 +44,23 @@ def detect_all(*, methods: list[str], weeks: int, until: str | None) -> signals.
                 tasks[stage] = bar.add_task(label, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        with _session() as session:
-            summary = signals.detect_series(
-                session=session,
-                actor=_operator(),
-                methods=methods,
-                weeks=weeks,
-                until=until,
-                progress=advance,
-            )
+        runner = engines.make_engine(
+            engine, scheduler=scheduler, partition_size=partition_size, workers=workers
+        )
+        try:
+            with _session() as session:
+                summary = signals.detect_series(
+                    session=session,
+                    actor=_operator(),
+                    methods=methods,
+                    weeks=weeks,
+                    until=until,
+                    progress=advance,
+                    engine=runner,
+                    max_weeks=signals.MAX_BACKFILL_WEEKS,
+                )
+        finally:
+            runner.close()
     if not summary.weeks:
         out().print("No weekly counts to run detection on.", highlight=False)
         return summary

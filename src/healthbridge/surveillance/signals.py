@@ -49,6 +49,7 @@ from healthbridge.errors import FieldError, Invalid
 from healthbridge.interop.isoweek import InvalidWeek, IsoWeek, parse_week, week_of
 from healthbridge.policy import Action, Principal, authorize, visible_countries
 from healthbridge.surveillance import signal_store
+from healthbridge.surveillance.engines import Engine, KernelCall, LocalEngine
 from healthbridge.surveillance.models import (
     SOURCE_AGGREGATE,
     WEEKLY_COUNT_SOURCES,
@@ -65,6 +66,8 @@ AFTER_IMPORT_METHODS: tuple[str, ...] = ("noufaily",)
 #: Weeks monitored by default: the last four, so that late reports are caught.
 DEFAULT_WEEKS = 4
 MAX_WEEKS = 104
+#: The most weeks a backfill (``detect --all`` from the command line) may score at once.
+MAX_BACKFILL_WEEKS = 520
 #: Weeks before the monitored ones whose mean is CUSUM's in-control mean.
 CUSUM_BASELINE_WEEKS = 104
 #: R's ``algo.cusum`` defaults.
@@ -217,10 +220,14 @@ def detect_series(
     weeks: int = DEFAULT_WEEKS,
     until: IsoWeek | str | None = None,
     progress: DetectProgress | None = None,
+    engine: Engine | None = None,
+    max_weeks: int = MAX_WEEKS,
 ) -> DetectionSummary:
     """Run ``methods`` over the series ``keys`` (None: every series the actor may triage) on the
     last ``weeks`` weeks up to ``until`` (default: the latest week with a count among them), and
     store each alarm as a signal (see the module's notes). One audit entry records the run.
+    The kernels run on ``engine`` (default: in this process; :mod:`.engines`); ``max_weeks``
+    may be raised up to :data:`MAX_BACKFILL_WEEKS` for a backfill of past years.
 
     The counts are loaded in one query, the kernels run once per method and group of series
     starting the same week, and the signals are inserted and updated in batches. Never commits.
@@ -234,10 +241,11 @@ def detect_series(
     """
     authorize(actor, Action.SIGNAL_TRIAGE)
     chosen = check_methods(methods)
-    if not 1 <= weeks <= MAX_WEEKS:
+    limit = min(max_weeks, MAX_BACKFILL_WEEKS)
+    if not 1 <= weeks <= limit:
         raise Invalid(
-            f"weeks must lie within 1..{MAX_WEEKS}",
-            errors=[FieldError("weeks", f"a whole number of weeks from 1 to {MAX_WEEKS}")],
+            f"weeks must lie within 1..{limit}",
+            errors=[FieldError("weeks", f"a whole number of weeks from 1 to {limit}")],
         )
     last = parse_until(until) if isinstance(until, str) else until
     last = None if last is None else check_week(last, "until")
@@ -256,35 +264,39 @@ def detect_series(
     n_weeks = start.until(last) + 1
     mondays = [start.monday + dt.timedelta(weeks=i) for i in range(n_weeks)]
     monitored = np.arange(n_weeks - weeks, n_weeks, dtype=np.int64)
-    rows: list[dict[str, Any]] = []
     skipped = dict.fromkeys(chosen, 0)
-    firsts = _first_weeks(matrix)
-    groups = _groups(firsts)
-    calls = len(chosen) * len(groups)
-    done = 0
+    groups = _groups(_first_weeks(matrix))
+    calls: list[KernelCall] = []
+    blocks: list[tuple[NDArray[np.int64], int]] = []  # each call's series and first week
     for method in chosen:
         need = history_weeks(method)
         for begin, members in groups:
-            done += 1
             long_enough = members if n_weeks - 1 - begin >= need else members[:0]
             skipped[method] += members.size - long_enough.size
             monitor = monitored[monitored >= begin] - begin
             if long_enough.size and monitor.size:
-                output = run_method(
-                    method, matrix[long_enough, begin:], monitor=monitor, dates=mondays[begin:]
+                calls.append(
+                    KernelCall(method, matrix[long_enough, begin:], monitor, mondays[begin:])
                 )
-                rows.extend(
-                    _alarms(
-                        method,
-                        output,
-                        matrix[long_enough, begin:],
-                        monitor,
-                        mondays[begin:],
-                        [key_list[i] for i in long_enough],
-                    )
-                )
-            if progress is not None:
-                progress("detect", done, calls)
+                blocks.append((long_enough, begin))
+
+    def kernel_progress(done: int, total: int) -> None:
+        if progress is not None:
+            progress("detect", done, total)
+
+    outputs = (engine or LocalEngine()).run(run_method, calls, kernel_progress)
+    rows: list[dict[str, Any]] = []
+    for call, output, (members, begin) in zip(calls, outputs, blocks, strict=True):
+        rows.extend(
+            _alarms(
+                call.method,
+                output,
+                call.counts,
+                call.monitor,
+                mondays[begin:],
+                [key_list[i] for i in members],
+            )
+        )
     created, updated = signal_store.upsert(session, rows, progress=progress)
     summary = DetectionSummary(
         methods=list(chosen),
