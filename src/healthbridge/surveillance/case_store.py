@@ -1,8 +1,10 @@
 """Writing checked case reports and lab results in bulk (the store behind every case import).
 
-Rows are written with the driver's ``executemany`` on the session's own connection, so they are
-part of the caller's transaction, in batches of :data:`BATCH_SIZE`, without ORM objects: a
-million cases take seconds, not minutes. What is stored already is loaded in one query per
+Rows are written on the session's own connection, so they are part of the caller's
+transaction, in batches of :data:`BATCH_SIZE`, without ORM objects: new rows with PostgreSQL's
+``COPY ... FROM STDIN`` (psycopg's binary-free text protocol, several times faster than
+``INSERT``), on SQLite and for updates with the driver's ``executemany``: a million cases take
+seconds, not minutes. What is stored already is loaded in one query per
 table (for the batch's countries) and compared by ``content_hash``: a digest (BLAKE2b,
 16 bytes, hex) of the reported values, so that a re-import tells unchanged records apart without
 comparing every column.
@@ -187,8 +189,10 @@ class _Writer:
         return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
     def inserter(self, table: str, columns: Sequence[str]) -> _Inserter:
-        """Rows added to it are inserted a batch at a time."""
+        """Rows added to it are inserted a batch at a time (``COPY`` on PostgreSQL)."""
         names = ", ".join(columns)
+        if not self.sqlite:
+            return _Inserter(self, f"COPY {table} ({names}) FROM STDIN", copy=True)
         marks = ", ".join([self.marker] * len(columns))
         return _Inserter(self, f"INSERT INTO {table} ({names}) VALUES ({marks})")  # noqa: S608
 
@@ -203,12 +207,19 @@ class _Writer:
         sets = ", ".join(f"{name} = {self.marker}" for name in columns)
         self.run(f"UPDATE {table} SET {sets} WHERE id = {self.marker}", rows)  # noqa: S608
 
-    def run(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
+    def run(self, statement: str, rows: list[tuple[Any, ...]], *, copy: bool = False) -> None:
+        """``statement`` for every row: ``executemany``, or with ``copy`` a ``COPY FROM STDIN``
+        that the rows are streamed into (PostgreSQL)."""
         cursor = self.driver.cursor()
         try:
             for start in range(0, len(rows), BATCH_SIZE):
                 part = rows[start : start + BATCH_SIZE]
-                cursor.executemany(statement, part)
+                if copy:
+                    with cursor.copy(statement) as stream:
+                        for row in part:
+                            stream.write_row(row)
+                else:
+                    cursor.executemany(statement, part)
                 self.done += len(part)
                 if self.progress is not None:
                     self.progress("store", self.done, self.total)
@@ -224,9 +235,10 @@ class _Writer:
 
 
 class _Inserter:
-    def __init__(self, writer: _Writer, statement: str) -> None:
+    def __init__(self, writer: _Writer, statement: str, *, copy: bool = False) -> None:
         self.writer = writer
         self.statement = statement
+        self.copy = copy
         self.rows: list[tuple[Any, ...]] = []
 
     def add(self, row: tuple[Any, ...]) -> None:
@@ -236,16 +248,16 @@ class _Inserter:
 
     def flush(self) -> None:
         if self.rows:
-            self.writer.run(self.statement, self.rows)
+            self.writer.run(self.statement, self.rows, copy=self.copy)
             self.rows = []
 
 
 def _is_integrity_error(exc: Exception) -> bool:
-    return isinstance(exc, IntegrityError) or type(exc).__name__ in {
-        "IntegrityError",
-        "UniqueViolation",
-        "ForeignKeyViolation",
-    }
+    # psycopg's errors (raised by COPY and executemany on the raw connection) derive from its
+    # own IntegrityError, sqlite3's is called that too.
+    return isinstance(exc, IntegrityError) or any(
+        cls.__name__ == "IntegrityError" for cls in type(exc).__mro__
+    )
 
 
 def store(
