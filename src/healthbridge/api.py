@@ -46,7 +46,7 @@ from healthbridge.resources import plan_pages as resource_plan_pages
 from healthbridge.resources import plan_routes as resource_plan_routes
 from healthbridge.resources import request_pages as resource_request_pages
 from healthbridge.resources import request_routes as resource_request_routes
-from healthbridge.settings import Settings, get_settings
+from healthbridge.settings import ProductionRefused, Settings, get_settings
 from healthbridge.surveillance import case_pages, case_routes, signal_pages, signal_routes
 from healthbridge.surveillance import pages as surveillance_pages
 from healthbridge.surveillance import routes as surveillance_routes
@@ -138,6 +138,9 @@ def iter_routes() -> Iterator[tuple[str, APIRoute]]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The HealthBridge ASGI application for ``settings`` (default: from the environment)."""
     settings = settings or get_settings()
+    problems = settings.production_problems()
+    if problems:
+        raise ProductionRefused(problems)
     engine = make_engine(settings.resolved_database_url(), pool_size=settings.db_pool_size)
 
     @asynccontextmanager

@@ -227,9 +227,19 @@ def demo(
 def _serve(*, host: str, port: int, workers: int, reload: bool) -> None:
     import uvicorn
 
+    settings = get_settings()
+    problems = settings.production_problems()
+    if problems:
+        for problem in problems:
+            err().print(f"error: {problem}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    if settings.is_production and reload:
+        raise fail("--reload is for development: it may not run in production")
     with _session() as session:
         del session  # only checks that the schema exists before binding the port
-    out().print(f"Serving HealthBridge on [bold]http://{host}:{port}[/] (Ctrl+C to stop)")
+    tls = settings.tls_certfile is not None and settings.tls_keyfile is not None
+    scheme = "https" if tls else "http"
+    out().print(f"Serving HealthBridge on [bold]{scheme}://{host}:{port}[/] (Ctrl+C to stop)")
     uvicorn.run(
         "healthbridge.api:create_app",
         factory=True,
@@ -238,6 +248,9 @@ def _serve(*, host: str, port: int, workers: int, reload: bool) -> None:
         workers=workers if workers > 1 else None,
         reload=reload,
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        ssl_certfile=str(settings.tls_certfile) if tls else None,
+        ssl_keyfile=str(settings.tls_keyfile) if tls else None,
         log_level="info",
     )
 

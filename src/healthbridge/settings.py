@@ -12,8 +12,23 @@ from functools import lru_cache
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENVIRONMENTS = ("development", "test", "production")
+MIN_SECRET_LENGTH = 32
+#: Secrets shown in documentation and examples: refused in production.
+KNOWN_EXAMPLE_SECRETS = frozenset(
+    {"change-me", "changeme", "secret", "please-change-this-secret-key-in-production"}
+)
+
+
+class ProductionRefused(RuntimeError):
+    """The settings may not serve in production; the message lists every reason."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("refusing to start in production:\n- " + "\n- ".join(problems))
+        self.problems = problems
 
 
 def default_data_dir() -> Path:
@@ -29,6 +44,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str = ""
     secret_key: str = ""
+    #: ``production`` refuses to start without its own secret, PostgreSQL and TLS
+    #: (:meth:`production_problems`); ``development`` (the default) starts with none of them.
     environment: str = "development"
     #: How long a token issued by a login lives (API bearer token or web session).
     login_token_hours: int = 12
@@ -49,6 +66,66 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_user: str | None = None
     smtp_password: str | None = None
+    #: HTTPS served by HealthBridge itself: the certificate chain and its private key (PEM).
+    tls_certfile: Path | None = None
+    tls_keyfile: Path | None = None
+    #: HTTPS ends at a reverse proxy in front (nginx, a load balancer) that forwards the scheme.
+    tls_proxy: bool = False
+    #: Whose ``X-Forwarded-*`` headers are believed: comma-separated addresses of the proxies.
+    forwarded_allow_ips: str = "127.0.0.1"
+
+    @field_validator("environment")
+    @classmethod
+    def _known_environment(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ENVIRONMENTS:
+            raise ValueError(f"HEALTHBRIDGE_ENVIRONMENT must be one of {', '.join(ENVIRONMENTS)}")
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    def production_problems(self) -> list[str]:
+        """Why this configuration may not serve in production (nothing outside production)."""
+        if not self.is_production:
+            return []
+        problems = []
+        if not self.secret_key:
+            problems.append(
+                "HEALTHBRIDGE_SECRET_KEY is not set: production needs its own secret, not one "
+                "generated into the data directory (make one with: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')"
+            )
+        elif len(self.secret_key) < MIN_SECRET_LENGTH or len(set(self.secret_key)) < 10:
+            problems.append(
+                f"HEALTHBRIDGE_SECRET_KEY is too weak: use at least {MIN_SECRET_LENGTH} random "
+                "characters"
+            )
+        elif self.secret_key.casefold() in KNOWN_EXAMPLE_SECRETS:
+            problems.append("HEALTHBRIDGE_SECRET_KEY is an example from the documentation")
+        if not self.database_url or self.resolved_database_url().startswith("sqlite"):
+            problems.append(
+                "production runs on PostgreSQL: set HEALTHBRIDGE_DATABASE_URL="
+                "postgresql://user:password@host/healthbridge"
+            )
+        has_files = self.tls_certfile is not None or self.tls_keyfile is not None
+        if has_files:
+            for name, path in (("CERTFILE", self.tls_certfile), ("KEYFILE", self.tls_keyfile)):
+                if path is None:
+                    problems.append(f"HEALTHBRIDGE_TLS_{name} is missing (TLS needs both files)")
+                elif not path.is_file():
+                    problems.append(f"HEALTHBRIDGE_TLS_{name}: no such file {path}")
+        elif not self.tls_proxy:
+            problems.append(
+                "no TLS: set HEALTHBRIDGE_TLS_CERTFILE and HEALTHBRIDGE_TLS_KEYFILE, or "
+                "HEALTHBRIDGE_TLS_PROXY=true behind a reverse proxy that ends TLS"
+            )
+        if self.cookie_secure is False:
+            problems.append("HEALTHBRIDGE_COOKIE_SECURE=false: cookies must be Secure")
+        if not self.public_url.startswith("https://"):
+            problems.append(f"HEALTHBRIDGE_PUBLIC_URL must be https:// (is {self.public_url})")
+        return problems
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to an SQLite file in :attr:`data_dir`."""

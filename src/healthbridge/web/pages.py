@@ -43,6 +43,8 @@ def _safe_next(target: str | None) -> str:
 
 
 def _secure(request: Request, settings: Settings) -> bool:
+    if settings.is_production:
+        return True
     if settings.cookie_secure is not None:
         return settings.cookie_secure
     return request.url.scheme == "https"
