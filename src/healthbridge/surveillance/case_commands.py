@@ -1,14 +1,21 @@
-"""Command line of case reports: ``healthbridge import cases FILE [--format csv|fhir]``."""
+"""Command line of case reports: ``healthbridge import cases FILE [--format csv|fhir]`` and
+``healthbridge export cases --country THA [--output FILE]``."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
+from sqlalchemy.orm import sessionmaker
 
-from healthbridge.surveillance import cases, import_progress
+from healthbridge.accounts import service as accounts
+from healthbridge.surveillance import case_export, case_queries, cases, import_progress
 
 HELP = """Import case reports and their lab results (atomic and idempotent).
 
@@ -33,9 +40,83 @@ row 1) and column."""
 
 
 def register(*, app: typer.Typer, import_app: typer.Typer, export_app: typer.Typer) -> None:
-    """Add ``import cases`` to the ``healthbridge`` command line."""
+    """Add ``import cases`` and ``export cases`` to the ``healthbridge`` command line."""
     # Imported here: healthbridge.cli imports this module while it is being built.
-    from healthbridge.cli import _operator, _session, clean_errors, out
+    from healthbridge.cli import _find_user, _operator, _session, clean_errors, err, fail, out
+
+    @export_app.command("cases")
+    @clean_errors
+    def export_cases(
+        user: Annotated[
+            str,
+            typer.Option(
+                "--as",
+                metavar="EMAIL",
+                help="The account the export is made as: case reports are personal data, read "
+                "by their own country's readers only; the export is audited as theirs.",
+            ),
+        ],
+        country: Annotated[
+            str | None,
+            typer.Option("--country", help="ISO 3166-1 alpha-3 (default: the account's own)."),
+        ] = None,
+        disease: Annotated[
+            str | None, typer.Option(help="Disease code (dengue) or ICD-10 (A97.9).")
+        ] = None,
+        from_week: Annotated[
+            str | None, typer.Option("--from-week", help="First ISO week, e.g. 2024-W01.")
+        ] = None,
+        to_week: Annotated[
+            str | None, typer.Option("--to-week", help="Last ISO week, e.g. 2024-W52.")
+        ] = None,
+        output: Annotated[
+            Path | None,
+            typer.Option(
+                "--output", help="The CSV file to write (default: standard output).", dir_okay=False
+            ),
+        ] = None,
+    ) -> None:
+        """Export a country's case reports as CSV in the import's format, streamed (any size,
+        constant memory). The export is audited. Lab results are not included."""
+        with _session() as session:
+            account = _find_user(session, user)
+            if not account.is_active:
+                raise fail(f"the account {account.email} is disabled")
+            actor = accounts.principal_of(account, via="cli")
+            where = case_queries.check_case_filter(
+                session=session,
+                country=country,
+                disease=disease,
+                from_week=from_week,
+                to_week=to_week,
+            )
+            query = case_export.prepare_export(session=session, actor=actor, where=where)
+        rows = 0
+        with _session() as session:
+            factory = sessionmaker(bind=session.get_bind())
+            chunks = case_export.stream_csv(factory, query)
+            if output is None:
+                for chunk in chunks:
+                    sys.stdout.buffer.write(chunk)
+                sys.stdout.buffer.flush()
+                return
+            folder = output.resolve().parent
+            if not folder.is_dir():
+                raise fail(f"cannot write {output}: no such directory {folder}")
+            handle, draft = tempfile.mkstemp(prefix=f".{output.name}.", dir=folder)
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    for chunk in chunks:
+                        stream.write(chunk)
+                        rows += chunk.count(b"\n")
+                    stream.flush()
+                    os.fsync(stream.fileno())
+                os.replace(draft, output)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(draft)
+                raise
+        err().print(f"Exported {max(0, rows - 1)} case reports to {output}.", highlight=False)
 
     @import_app.command("cases", help=HELP)
     @clean_errors

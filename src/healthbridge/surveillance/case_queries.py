@@ -143,7 +143,7 @@ def check_case_filter(
     )
 
 
-def _scope(actor: Principal, where: CaseFilter, object_type: str) -> list[str]:
+def case_scope(actor: Principal, where: CaseFilter, object_type: str) -> list[str]:
     """The countries a read may reach: the filter's (authorised), else the actor's own."""
     allowed = visible_countries(actor, Action.CASE_READ)
     if where.country is not None:
@@ -153,7 +153,8 @@ def _scope(actor: Principal, where: CaseFilter, object_type: str) -> list[str]:
     return sorted(allowed)
 
 
-def _case_filtered(query: SelectT, where: CaseFilter, countries: list[str]) -> SelectT:
+def filter_cases(query: SelectT, where: CaseFilter, countries: list[str]) -> SelectT:
+    """``query`` (over case reports) narrowed to ``countries`` and ``where``'s filters."""
     query = query.where(CaseReport.country_code.in_(countries))
     if where.disease:
         query = query.where(CaseReport.disease_code == where.disease)
@@ -191,7 +192,7 @@ def count_cases_since(
     """How many of the actor's own country's case reports were reported on or after each of
     ``starts``: counts, no record leaves the query, so the read is not a personal-data read and
     is not audited (the situation room asks every minute). Refused as :func:`list_cases`."""
-    countries = _scope(actor, CaseFilter(), "case_report")
+    countries = case_scope(actor, CaseFilter(), "case_report")
     counts = []
     for start in starts:
         query = select(func.count(CaseReport.id)).where(
@@ -208,8 +209,8 @@ def list_cases(
     default (``sort``: report_date, week, case_id, disease, area, updated_at, id; ``-`` for
     descending). The read is audited."""
     where = where or CaseFilter()
-    countries = _scope(actor, where, "case_report")
-    query = _case_filtered(select(CaseReport), where, countries)
+    countries = case_scope(actor, where, "case_report")
+    query = filter_cases(select(CaseReport), where, countries)
     rows, total = paginate(session, query, page, sortable=CASE_SORTS, default_sort="-report_date")
     audit.record(
         session=session,
@@ -263,7 +264,7 @@ def _lab_filtered(query: SelectT, where: CaseFilter, countries: list[str]) -> Se
     if where.disease or where.q or where.area or where.classification:
         query = query.where(
             LabResult.case_report_id.in_(
-                _case_filtered(
+                filter_cases(
                     select(CaseReport.id),
                     CaseFilter(
                         disease=where.disease,
@@ -294,7 +295,7 @@ def list_lab_results(
     result; sample dates ``from_date``/``to_date``; the case's disease, area, classification
     and ``q`` on its case id), of the actor's own country, newest sample first. Audited."""
     where = where or CaseFilter()
-    countries = _scope(actor, where, "lab_result")
+    countries = case_scope(actor, where, "lab_result")
     query = _lab_filtered(
         select(LabResult).options(selectinload(LabResult.case_report)), where, countries
     )
@@ -347,7 +348,7 @@ def turnaround(
     of the results matching ``where`` that have a result date. The 90th percentile is linear
     between order statistics (numpy's default, R's type 7). Audited as a read."""
     where = where or CaseFilter()
-    countries = _scope(actor, where, "lab_result")
+    countries = case_scope(actor, where, "lab_result")
     # The database counts each (laboratory, test, days) once; numpy takes the statistics of
     # that histogram, so a million results never travel one by one.
     days_column = LabResult.turnaround_days

@@ -7,10 +7,11 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi.responses import StreamingResponse
 
 from healthbridge.deps import Allow, PageDep, SessionDep, add_link_header
 from healthbridge.policy import Action, Principal
-from healthbridge.surveillance import case_entry, case_queries, cases
+from healthbridge.surveillance import case_entry, case_export, case_queries, cases
 from healthbridge.surveillance.case_schemas import (
     CaseImportReportRead,
     CaseReportCreate,
@@ -83,6 +84,56 @@ def list_cases(
     add_link_header(request, response, page, total)
     return CaseReportPage.model_validate(
         {"items": rows, "total": total, "limit": page.limit, "offset": page.offset}
+    )
+
+
+@router.get(
+    "/cases/export",
+    response_class=StreamingResponse,
+    summary="Export case reports as CSV (streamed)",
+    description=(
+        "The case reports a list with the same filters would give, all of them, as CSV in the "
+        "import's format (columns country, case_id, disease, classification, onset_date, "
+        "report_date, notification_date, area, age_group, sex, outcome, hospitalised, "
+        "travelled, travel_countries), ordered by id, streamed as it is read: any size, "
+        "constant memory. Importing it again changes nothing. Of your own country only; the "
+        "export is audited with its filters."
+    ),
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    tags=[CASES],
+)
+def export_cases(
+    request: Request,
+    session: SessionDep,
+    actor: CaseReader,
+    country: Country = None,
+    disease: DiseaseCode = None,
+    classification: Choice = None,
+    area: Area = None,
+    from_week: Week = None,
+    to_week: Week = None,
+    from_date: Day = None,
+    to_date: Day = None,
+    q: Text = None,
+) -> StreamingResponse:
+    where = case_queries.check_case_filter(
+        session=session,
+        country=country,
+        disease=disease,
+        classification=classification,
+        area=area,
+        from_week=from_week,
+        to_week=to_week,
+        from_date=from_date,
+        to_date=to_date,
+        q=q,
+    )
+    query = case_export.prepare_export(session=session, actor=actor, where=where)
+    name = f"cases-{where.country or actor.country or 'export'}.csv".lower()
+    return StreamingResponse(
+        case_export.stream_csv(request.app.state.session_factory, query),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
