@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
@@ -518,3 +519,37 @@ def test_only_a_regional_admin_reads_the_log(
         assert response.status_code == 403, (path, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
     assert client.get("/api/v1/audit").status_code == 401
+
+
+def test_concurrent_audited_reads_never_fork_or_collide(
+    session_factory: sessionmaker[Session], operator: Principal
+) -> None:
+    """Requests whose only write is their audit entry (an audited read), side by side: on
+    SQLite the entry takes the write lock before it reads its predecessor, so none fails."""
+    threads, each = 6, 15
+    start = threading.Barrier(threads)
+    failures: list[BaseException] = []
+
+    def reader() -> None:
+        start.wait()
+        for _ in range(each):
+            try:
+                with unit_of_work(session_factory) as session:
+                    session.execute(select(AuditEntry.id).limit(1)).all()  # a read first
+                    audit.record(session=session, actor=operator, action="test.read")
+            except BaseException as exc:
+                failures.append(exc)
+
+    workers = [threading.Thread(target=reader) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert failures == []
+    with session_factory() as session:
+        report = audit.verify_chain(session=session, actor=operator)
+        count = session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "test.read")
+        )
+    assert count == threads * each
+    assert report.intact, report

@@ -53,8 +53,15 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append an entry to the audit log in the session's transaction."""
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+    elif dialect == "sqlite":
+        # pysqlite begins the transaction at its first write, not at a read: when this entry is
+        # that first write (an audited read), two requests could read the same last entry. A
+        # write that touches no row takes the database's write lock first (waiting for another
+        # writer to commit), so the last entry read below is the last one indeed.
+        session.execute(text("UPDATE audit_entries SET id = id WHERE 0"))
     last = session.execute(
         select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)
     ).first()
