@@ -225,7 +225,7 @@ def accounts_and_events(
     return tokens
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000_000)
     parser.add_argument("--years", type=int, default=5)
@@ -233,7 +233,7 @@ def main() -> None:
     parser.add_argument("--areas-per-country", type=int, default=0, help="0: every subdivision")
     parser.add_argument("--tokens", type=Path, default=Path("load-tokens.json"))
     parser.add_argument("--seed", type=int, default=8)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     url = os.environ.get("HEALTHBRIDGE_DATABASE_URL") or "sqlite:///hb-load.sqlite3"
     engine = make_engine(url)
     migrate.upgrade(engine)
