@@ -295,7 +295,7 @@ def test_the_hand_written_pages_name_only_real_commands() -> None:
     assert commands[("stock", "write-off-expired")] is False  # the walk reaches sub-commands
     unknown = []
     for page in HAND_WRITTEN:
-        text = page.read_text(encoding="utf-8").replace("`healthbridge backup`", "")
+        text = page.read_text(encoding="utf-8")
         for words in re.findall(r"healthbridge((?: [a-z][a-z0-9-]*)+)", text):
             parts = tuple(words.split())
             # The longest prefix naming a command; what follows a group must be a sub-command,
@@ -304,8 +304,3 @@ def test_the_hand_written_pages_name_only_real_commands() -> None:
             if not known or (commands[known] and len(parts) > len(known)):
                 unknown.append(f"{page.relative_to(ROOT)}: healthbridge{words}")
     assert not unknown, "commands the CLI does not have:\n" + "\n".join(unknown)
-
-
-def test_the_operators_guide_says_backup_is_not_a_command_yet() -> None:
-    assert ("backup",) not in _commands(), "healthbridge backup exists now: document it"
-    assert "no `healthbridge backup` command yet" in (DOCS / "operations.md").read_text()
