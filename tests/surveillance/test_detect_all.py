@@ -103,7 +103,11 @@ def test_detect_all_on_an_empty_database_says_so(run: Run) -> None:
     ("args", "fragments"),
     [
         (["--all", "--method", "magic"], ["unknown --method 'magic'", "cusum"]),
-        (["--all", "--weeks", "0"], ["weeks must lie within 1..104"]),
+        (["--all", "--weeks", "0"], ["weeks must lie within 1..520"]),
+        (["--all", "--weeks", "521"], ["weeks must lie within 1..520"]),
+        (["--all", "--engine", "spark"], ["unknown --engine 'spark'"]),
+        (["--all", "--workers", "2"], ["--scheduler and --workers apply to --engine dask only"]),
+        (["--engine", "dask"], ["--engine, --scheduler and --workers apply to --all only"]),
         (["--all", "--until", "2024-W60"], ["until", "2024 has 52 ISO weeks"]),
         (["--all", "--input", "x.csv"], ["--input cannot be combined with --all"]),
         (["--all", "--b", "3", "--k", "2"], ["--b, --k cannot be combined with --all"]),
