@@ -33,6 +33,7 @@ from healthbridge.eoc.assistance_models import AssistanceRequest
 from healthbridge.eoc.models import Event
 from healthbridge.geography.models import Country, Subdivision
 from healthbridge.interop.isoweek import InvalidWeek, parse_week, week_of
+from healthbridge.language import localized
 from healthbridge.policy import Principal
 from healthbridge.reports import sitrep
 from healthbridge.resources.models import Holder, Item, Lot, ResourceRequest, Shipment
@@ -100,8 +101,12 @@ def build(*, session: Session, actor: Principal, event_id: int) -> sitrep.Sitrep
         )
     return sitrep.SitrepData(
         title=event.title,
-        country=country.name_en if country else event.country_code,
-        hazard=disease.name_en if disease else (event.hazard or "Public health event"),
+        country=localized(country.names, country.name_en) if country else event.country_code,
+        hazard=(
+            localized(disease.names, disease.name_en)
+            if disease
+            else (event.hazard or "Public health event")
+        ),
         status=event.status.replace("_", " "),
         risk_level=(event.risk_level or "not assessed").replace("_", " "),
         risk_confidence=latest.confidence if latest is not None else "not recorded",
@@ -220,7 +225,12 @@ def _assistance(session: Session, event: Event) -> tuple[sitrep.AssistanceRow, .
         .options(selectinload(AssistanceRequest.offers))
         .order_by(AssistanceRequest.id)
     )
-    names = {code: name for code, name in session.execute(select(Country.code, Country.name_en))}
+    names = {
+        code: localized(other, name)
+        for code, name, other in session.execute(
+            select(Country.code, Country.name_en, Country.names)
+        )
+    }
     return tuple(
         sitrep.AssistanceRow(
             kind=r.kind.replace("_", " "),
