@@ -65,10 +65,10 @@ def test_run_approve_dispatch_and_receive(
 
     # Side by side: the optimum serves Thailand's critical need first; FCFS served Viet Nam.
     by_country = page.get_by_test_id("fills-by-country")
-    thailand = by_country.locator("tr", has=page.get_by_role("rowheader", name="THA"))
-    expect(thailand.locator("td")).to_have_text(["400", "400", "100.0 %", "100", "25.0 %"])
-    viet = by_country.locator("tr", has=page.get_by_role("rowheader", name="VNM"))
-    expect(viet.locator("td")).to_have_text(["400", "100", "25.0 %", "400", "100.0 %"])
+    thailand = by_country.locator("tr", has=page.get_by_role("rowheader", name="Thailand"))
+    expect(thailand.locator("td")).to_have_text(["400", "400", "100.0%", "100", "25.0%"])
+    viet = by_country.locator("tr", has=page.get_by_role("rowheader", name="Viet Nam"))
+    expect(viet.locator("td")).to_have_text(["400", "100", "25.0%", "400", "100.0%"])
     chart = page.locator("[data-figure]").first
     expect(chart).to_have_attribute("data-rendered", "true")
     expect(chart.locator(".main-svg").first).to_be_visible()

@@ -31,6 +31,7 @@ from healthbridge.eoc import service
 from healthbridge.eoc.assessment_models import Annex2Decision
 from healthbridge.eoc.investigations import today
 from healthbridge.policy import Principal, Role
+from healthbridge.web import i18n
 
 pytestmark = pytest.mark.browser
 
@@ -58,6 +59,12 @@ def _verified_event(session_factory: sessionmaker[Session], operator: Principal)
 
 def _days_ago(days: int) -> str:
     return (today() - dt.timedelta(days=days)).isoformat()
+
+
+def _shown(day: dt.date | dt.datetime) -> str:
+    """A date or time as the (English) pages show it."""
+    with i18n.use_language("en"):
+        return i18n.format_day(day)
 
 
 def _risk_assessment(page: Page, likelihood: str, consequence: str, rationale: str) -> None:
@@ -137,7 +144,7 @@ def test_an_officer_fills_the_assessment_forms(
         recorded = row.one()
         assert recorded.deadline is not None
         assert recorded.deadline - recorded.decided_at == dt.timedelta(hours=24)
-        deadline = recorded.deadline.strftime("%Y-%m-%d %H:%M UTC")
+        deadline = _shown(recorded.deadline)
     expect(decision).to_contain_text(f"Version 1: notify WHO within 24 hours (by {deadline})")
     expect(decision).to_contain_text("Earlier than the usual season")
 
@@ -190,7 +197,9 @@ def test_an_officer_runs_a_field_investigation_and_finishes_a_task(
     page.get_by_role("button", name="Start the investigation").click()
     expect(page).to_have_url(re.compile(rf"/eoc/events/{event_id}/investigations/\d+$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Household survey, Chiang Mai")
-    expect(page.get_by_test_id("investigation-dates")).to_have_text(f"from {_days_ago(2)}, ongoing")
+    expect(page.get_by_test_id("investigation-dates")).to_have_text(
+        f"from {_shown(today() - dt.timedelta(days=2))}, ongoing"
+    )
 
     team = page.get_by_role("form", name="Add a team member")
     team.get_by_label("Name").fill("Dr Nguyen Van An")
@@ -231,7 +240,7 @@ def test_an_officer_runs_a_field_investigation_and_finishes_a_task(
     expect(row).to_contain_text("Household survey, Chiang Mai")
     expect(row.get_by_test_id("task-status")).to_have_text("Open")
     row.get_by_role("button", name="Mark done").click()
-    expect(row.get_by_test_id("task-status")).to_have_text(f"Done ({today().isoformat()})")
+    expect(row.get_by_test_id("task-status")).to_have_text(f"Done ({_shown(today())})")
     expect(row.get_by_role("button", name="Mark done")).to_have_count(0)
 
     # Every open task of the events seen: it is no longer among them.

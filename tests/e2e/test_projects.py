@@ -69,7 +69,7 @@ def test_portfolio_sector_filter_and_results(
     )
     expect(trained.locator("tbody tr")).to_have_count(3)
     first_year = trained.locator("tbody tr").first
-    expect(first_year).to_contain_text("2023-01-01 – 2023-12-31")
+    expect(first_year).to_contain_text("Jan 1, 2023 – Dec 31, 2023")
     expect(first_year).to_contain_text("150")
     expect(first_year).to_contain_text("168")
     expect(first_year).to_contain_text("112 % of the way to the target (168 of 150)")

@@ -140,8 +140,8 @@ def test_html_has_every_section_and_figure() -> None:
         "Thailand",
         "Dengue fever",
         "high (confidence: moderate)",
-        "2026-09-28 to 2026-11-01",
-        "2026-11-26 10:05 UTC by Duangjai Srisuk (EOC officer)",
+        "Sep 28, 2026 to Nov 1, 2026",  # dates as the language writes them
+        "Nov 26, 2026, 10:05 UTC by Duangjai Srisuk (EOC officer)",
         "Cases: 1,286",  # the curve's total
         "Deaths: 8",
         "TH-50 Chiang Mai 1,180 7 0.6%",
@@ -155,7 +155,7 @@ def test_html_has_every_section_and_figure() -> None:
         "All tests 58 59 6 123",
         "transmission is sustained in two provinces",
         "Deploy rapid response team done Provincial health office –",
-        "Larval source reduction in progress – 2026-11-30",
+        "Larval source reduction in progress – Nov 30, 2026",
         "detection 7 4 met –",
         "notification 1 3 missed Holiday weekend",
         "response 7 2 pending",

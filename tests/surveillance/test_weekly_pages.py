@@ -127,7 +127,7 @@ def test_the_page_shows_the_readers_country_with_an_epicurve_and_its_table(
 
     rows = table_rows(page)
     assert len(rows) == 411
-    assert rows[0][:2] == ["2019-W01", "2018-12-31"]
+    assert rows[0][:2] == ["2019-W01", "Dec 31, 2018"]  # the week starting, as a date
     assert [int(r[2]) for r in rows] == bars["y"]
     assert '<th scope="col">Cases</th>' in page
     # A viewer reads but does not report: no upload form.

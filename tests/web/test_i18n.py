@@ -78,6 +78,8 @@ def _unmarked_text(source: str) -> list[str]:
             found.append(attribute)
     text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", " ", source, flags=re.S)
     text = re.sub(r"<[^>]*>", " ", text)
+    # A template that holds only attributes (included inside a tag) is no text either.
+    text = re.sub(r'\b[\w:-]+="[^"]*"', " ", text)
     for chunk in re.split(r"\s{2,}|\n", text):
         chunk = chunk.strip()
         # Names are not translated: the product's, and the API's.

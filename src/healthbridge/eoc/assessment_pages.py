@@ -21,8 +21,10 @@ from healthbridge.deps import Allow, SessionDep
 from healthbridge.eoc import assessments, service
 from healthbridge.eoc.assessment_models import ACTION_CODES
 from healthbridge.eoc.assessments import MAX_TEXT
+from healthbridge.eoc.pages import RISK_LABELS
 from healthbridge.errors import Conflict, FieldError, Invalid
 from healthbridge.geography import service as geography
+from healthbridge.marks import N_
 from healthbridge.policy import Action, Principal
 from healthbridge.web.templating import is_htmx, render
 
@@ -33,25 +35,109 @@ Long = Annotated[str, Form(max_length=MAX_TEXT)]
 Choice = Annotated[str, Form(max_length=24)]
 DateText = Annotated[str, Form(max_length=10)]
 
-STATUS_LABELS = {"met": "Met", "missed": "Missed", "pending": "Pending"}
+STATUS_LABELS = {"met": N_("Met"), "missed": N_("Missed"), "pending": N_("Pending")}
+LIKELIHOOD_LABELS = {
+    risk.Likelihood.VERY_UNLIKELY: N_("Very unlikely"),
+    risk.Likelihood.UNLIKELY: N_("Unlikely"),
+    risk.Likelihood.LIKELY: N_("Likely"),
+    risk.Likelihood.HIGHLY_LIKELY: N_("Highly likely"),
+    risk.Likelihood.ALMOST_CERTAIN: N_("Almost certain"),
+}
+CONSEQUENCE_LABELS = {
+    risk.Consequence.MINIMAL: N_("Minimal"),
+    risk.Consequence.MINOR: N_("Minor"),
+    risk.Consequence.MODERATE: N_("Moderate"),
+    risk.Consequence.MAJOR: N_("Major"),
+    risk.Consequence.SEVERE: N_("Severe"),
+}
+CONFIDENCE_LABELS = {
+    risk.Confidence.LOW: N_("Low"),
+    risk.Confidence.MODERATE: N_("Moderate"),
+    risk.Confidence.HIGH: N_("High"),
+}
+#: Annex 2's questions, worded as :data:`ihr_annex2.QUESTION_TEXT` words them.
+QUESTION_LABELS = {
+    ihr_annex2.Question.SERIOUS_IMPACT: N_("Is the public health impact of the event serious?"),
+    ihr_annex2.Question.UNUSUAL: N_("Is the event unusual or unexpected?"),
+    ihr_annex2.Question.INTERNATIONAL_SPREAD: N_(
+        "Is there a significant risk of international spread?"
+    ),
+    ihr_annex2.Question.TRAVEL_TRADE_RESTRICTIONS: N_(
+        "Is there a significant risk of international travel or trade restrictions?"
+    ),
+}
+STEP_LABELS = {
+    timeliness.Step.DETECTION: N_("Detection"),
+    timeliness.Step.NOTIFICATION: N_("Notification"),
+    timeliness.Step.RESPONSE: N_("Response"),
+}
+#: The early-response actions, worded as :data:`timeliness.ACTION_LABELS` words them.
+EARLY_ACTION_LABELS = {
+    timeliness.EarlyResponseAction.INVESTIGATION: N_(
+        "Initiate investigation or deploy response team"
+    ),
+    timeliness.EarlyResponseAction.EPI_ANALYSIS_RISK_ASSESSMENT: N_(
+        "Conduct epidemiological analysis and initial risk assessment"
+    ),
+    timeliness.EarlyResponseAction.LAB_CONFIRMATION: N_("Obtain laboratory confirmation"),
+    timeliness.EarlyResponseAction.CASE_MANAGEMENT_IPC: N_(
+        "Initiate appropriate case management and IPC measures in health facilities"
+    ),
+    timeliness.EarlyResponseAction.COMMUNITY_COUNTERMEASURES: N_(
+        "Initiate appropriate public health countermeasures in affected communities"
+    ),
+    timeliness.EarlyResponseAction.RISK_COMMUNICATION: N_(
+        "Initiate appropriate risk communication and community engagement activities"
+    ),
+    timeliness.EarlyResponseAction.COORDINATION: N_(
+        "Establish coordination mechanism (e.g. EOC activation)"
+    ),
+}
+
+
+#: A step named as the bottleneck, in a sentence ("Bottleneck: notification").
+BOTTLENECK_STEP_LABELS = {
+    # Translators: the step of 7-1-7 that missed its target, after "Bottleneck:".
+    timeliness.Step.DETECTION: N_("detection"),
+    # Translators: the step of 7-1-7 that missed its target, after "Bottleneck:".
+    timeliness.Step.NOTIFICATION: N_("notification"),
+    # Translators: the step of 7-1-7 that missed its target, after "Bottleneck:".
+    timeliness.Step.RESPONSE: N_("response"),
+}
+
+
+def _bottlenecks(named: tuple[str, ...]) -> list[str]:
+    """The bottlenecks as marked labels: a step's code, else an early-response action's label."""
+    steps = {str(step): label for step, label in BOTTLENECK_STEP_LABELS.items()}
+    actions = {action.label: label for action, label in EARLY_ACTION_LABELS.items()}
+    return [steps.get(name) or actions.get(name) or name for name in named]
 
 
 def _context(session: Session, actor: Principal, event_id: int, **extra: Any) -> dict[str, Any]:
     event = service.get_event(session=session, actor=actor, event_id=event_id)
     record = assessments.timeliness_record(session=session, actor=actor, event_id=event_id)
+    metrics = assessments.timeliness_of(session=session, actor=actor, event_id=event_id)
     return {
         "e": event,
         "can_manage": service.can_manage(actor, event),
         "rras": assessments.risk_assessments(session=session, actor=actor, event_id=event_id),
         "decisions": assessments.annex2_decisions(session=session, actor=actor, event_id=event_id),
         "record": record,
-        "metrics": assessments.timeliness_of(session=session, actor=actor, event_id=event_id),
+        "metrics": metrics,
+        "bottlenecks": _bottlenecks(metrics.bottlenecks),
         "likelihoods": [c.value for c in risk.Likelihood],
         "consequences": [c.value for c in risk.Consequence],
         "confidences": [c.value for c in risk.Confidence],
         "questions": list(ihr_annex2.Question),
         "actions": [timeliness.EarlyResponseAction(c) for c in ACTION_CODES],
         "status_labels": STATUS_LABELS,
+        "risk_labels": RISK_LABELS,
+        "likelihood_labels": LIKELIHOOD_LABELS,
+        "consequence_labels": CONSEQUENCE_LABELS,
+        "confidence_labels": CONFIDENCE_LABELS,
+        "question_labels": QUESTION_LABELS,
+        "step_labels": STEP_LABELS,
+        "action_labels": EARLY_ACTION_LABELS,
         "errors": [],
         "detail": None,
         "failed": None,

@@ -21,6 +21,7 @@ from healthbridge.eoc.assistance_models import ASSISTANCE_KINDS, ASSISTANCE_STAT
 from healthbridge.eoc.models import Event
 from healthbridge.errors import Conflict, FieldError, Invalid
 from healthbridge.geography import service as geography
+from healthbridge.marks import N_
 from healthbridge.policy import Action, Principal, is_allowed
 from healthbridge.web.templating import is_htmx, render
 
@@ -32,18 +33,19 @@ Short = Annotated[str, Form(max_length=MAX_TITLE)]
 Choice = Annotated[str, Form(max_length=24)]
 
 KIND_LABELS = {
-    "field_team": "Field investigation team",
-    "lab_testing": "Laboratory testing",
-    "resources": "Resources (medicines, supplies, health workers)",
+    "field_team": N_("Field investigation team"),
+    "lab_testing": N_("Laboratory testing"),
+    "resources": N_("Resources (medicines, supplies, health workers)"),
 }
 STATUS_LABELS = {
-    "open": "Open",
-    "in_progress": "In progress",
-    "fulfilled": "Fulfilled",
-    "withdrawn": "Withdrawn",
-    "offered": "Offered",
-    "accepted": "Accepted",
-    "declined": "Declined",
+    # Translators: the status of an assistance request (still open), not the verb.
+    "open": N_("Open"),
+    "in_progress": N_("In progress"),
+    "fulfilled": N_("Fulfilled"),
+    "withdrawn": N_("Withdrawn"),
+    "offered": N_("Offered"),
+    "accepted": N_("Accepted"),
+    "declined": N_("Declined"),
 }
 
 

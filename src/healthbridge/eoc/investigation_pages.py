@@ -24,6 +24,7 @@ from healthbridge.eoc.investigation_models import (
 from healthbridge.eoc.models import Event
 from healthbridge.errors import Conflict, FieldError, Invalid
 from healthbridge.geography import service as geography
+from healthbridge.marks import N_
 from healthbridge.organisations.models import Organisation
 from healthbridge.paging import PageRequest
 from healthbridge.policy import Action, Principal
@@ -41,10 +42,11 @@ ONE = "/eoc/events/{event_id}/investigations/{investigation_id}"
 MY_TASKS_SHOWN = 200
 
 TASK_LABELS = {
-    "open": "Open",
-    "in_progress": "In progress",
-    "done": "Done",
-    "cancelled": "Cancelled",
+    # Translators: the status of a task (still open), not the verb.
+    "open": N_("Open"),
+    "in_progress": N_("In progress"),
+    "done": N_("Done"),
+    "cancelled": N_("Cancelled"),
 }
 
 

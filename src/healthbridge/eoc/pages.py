@@ -17,6 +17,8 @@ from healthbridge.eoc.lifecycle import MAX_SHORT_TEXT, MAX_TEXT, TRANSITION_FIEL
 from healthbridge.eoc.models import ACTIVATION_LEVELS, EVENT_STATUSES, RISK_LEVELS, Event
 from healthbridge.errors import Conflict, FieldError, Invalid
 from healthbridge.geography import service as geography
+from healthbridge.language import localized
+from healthbridge.marks import N_
 from healthbridge.paging import MAX_LIMIT, PageRequest
 from healthbridge.policy import Action, Principal, is_allowed
 from healthbridge.surveillance import service as surveillance
@@ -30,31 +32,47 @@ Short = Annotated[str, Form(max_length=MAX_SHORT_TEXT)]
 Long = Annotated[str, Form(max_length=MAX_TEXT)]
 
 STATUS_LABELS = {
-    "signal": "Signal",
-    "monitoring": "Monitoring",
-    "verifying": "Verifying",
-    "verified": "Verified",
-    "discarded": "Discarded",
-    "risk_assessed": "Risk assessed",
-    "responding": "Responding",
-    "closed": "Closed",
+    "signal": N_("Signal"),
+    "monitoring": N_("Monitoring"),
+    "verifying": N_("Verifying"),
+    "verified": N_("Verified"),
+    "discarded": N_("Discarded"),
+    "risk_assessed": N_("Risk assessed"),
+    "responding": N_("Responding"),
+    "closed": N_("Closed"),
 }
 RISK_LABELS = {
-    "very_low": "Very low",
-    "low": "Low",
-    "moderate": "Moderate",
-    "high": "High",
-    "very_high": "Very high",
+    "very_low": N_("Very low"),
+    "low": N_("Low"),
+    "moderate": N_("Moderate"),
+    "high": N_("High"),
+    "very_high": N_("Very high"),
 }
+#: The steps of an event's lifecycle: the timeline's entries and the buttons of the forms.
 ACTION_LABELS = {
-    "open": "Opened",
-    "triage": "Triage",
-    "verify": "Verify",
-    "discard": "Discard",
-    "assess_risk": "Assess the risk",
-    "respond": "Respond",
-    "close": "Close",
-    "set_areas": "Areas changed",
+    "open": N_("Opened"),
+    "triage": N_("Triage"),
+    "verify": N_("Verify"),
+    "discard": N_("Discard"),
+    "assess_risk": N_("Assess the risk"),
+    "respond": N_("Respond"),
+    "close": N_("Close"),
+    "set_areas": N_("Areas changed"),
+}
+# Translators: the levels of an EOC activation (watch, partial, full activation).
+ACTIVATION_LABELS = {"watch": N_("watch"), "partial": N_("partial"), "full": N_("full")}
+#: The details a transition of the timeline records, by key (others shown as they are named).
+DETAIL_LABELS = {
+    "decision": N_("Decision"),
+    "source": N_("Source"),
+    "method": N_("Method"),
+    "reason": N_("Reason"),
+    "risk_level": N_("Risk level"),
+    "level": N_("EOC activation level"),
+    "note": N_("Note"),
+    "signal_id": N_("Signal"),
+    "areas": N_("Areas"),
+    "before": N_("Before"),
 }
 
 
@@ -63,8 +81,8 @@ def _names(session: Session, actor: Principal) -> dict[str, Any]:
     countries, _n = geography.list_countries(session=session, actor=actor, page=everything)
     diseases, _n = surveillance.list_diseases(session=session, actor=actor, page=everything)
     return {
-        "country_names": {c.code: c.name_en for c in countries},
-        "disease_names": {d.code: d.name_en for d in diseases},
+        "country_names": {c.code: localized(c.names, c.name_en) for c in countries},
+        "disease_names": {d.code: localized(d.names, d.name_en) for d in diseases},
         "countries": countries,
         "diseases": diseases,
         "statuses": EVENT_STATUSES,
@@ -73,6 +91,8 @@ def _names(session: Session, actor: Principal) -> dict[str, Any]:
         "risk_labels": RISK_LABELS,
         "activation_levels": ACTIVATION_LEVELS,
         "action_labels": ACTION_LABELS,
+        "activation_labels": ACTIVATION_LABELS,
+        "detail_labels": DETAIL_LABELS,
     }
 
 

@@ -15,6 +15,8 @@ from typing import Protocol
 
 from markupsafe import Markup, escape
 
+from healthbridge.web.i18n import format_number, gettext, ngettext
+
 #: Drawing size in SVG user units; the page scales it to the column width.
 WIDTH = 720
 HEIGHT = 260
@@ -63,16 +65,23 @@ def _fmt(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
+def _cases(count: int) -> str:
+    return ngettext("%(num)s case", "%(num)s cases", count) % {"num": format_number(count)}
 
 
-def epicurve_svg(points: Sequence[WeekPoint], *, caption: str = "Cases by ISO week") -> Markup:
+def _deaths(count: int) -> str:
+    return ngettext("%(num)s death", "%(num)s deaths", count) % {"num": format_number(count)}
+
+
+def epicurve_svg(points: Sequence[WeekPoint], *, caption: str | None = None) -> Markup:
     """The SVG bar chart of ``points`` (in week order), safe to insert into a page as is.
 
     Every piece of text is escaped; an empty series gives an empty string (the report says
-    that there are no weekly counts instead of drawing an empty frame).
+    that there are no weekly counts instead of drawing an empty frame). Its words and figures
+    are in the current language (:mod:`healthbridge.web.i18n`).
     """
+    if caption is None:
+        caption = gettext("Cases by ISO week")
     if not points:
         return Markup("")
     plot_w = WIDTH - _LEFT - _RIGHT
@@ -85,10 +94,18 @@ def epicurve_svg(points: Sequence[WeekPoint], *, caption: str = "Cases by ISO we
     total_cases = sum(p.cases for p in points)
     total_deaths = sum(p.deaths for p in points)
     first, last = points[0].week, points[-1].week
-    desc = (
-        f"{len(points)} weeks from {first} to {last}: {_plural(total_cases, 'case')} and "
-        f"{_plural(total_deaths, 'death')} in all."
-    )
+    cases_word, deaths_word = escape(gettext("Cases")), escape(gettext("Deaths"))
+    desc = ngettext(
+        "%(num)s week from %(first)s to %(last)s: %(cases)s and %(deaths)s in all.",
+        "%(num)s weeks from %(first)s to %(last)s: %(cases)s and %(deaths)s in all.",
+        len(points),
+    ) % {
+        "num": format_number(len(points)),
+        "first": first,
+        "last": last,
+        "cases": _cases(total_cases),
+        "deaths": _deaths(total_deaths),
+    }
 
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="epicurve" role="img" '
@@ -106,18 +123,22 @@ def epicurve_svg(points: Sequence[WeekPoint], *, caption: str = "Cases by ISO we
         )
         out.append(
             f'<text class="tick" x="{_LEFT - 6}" y="{_fmt(y + 3.5)}" text-anchor="end" '
-            f'font-size="10" fill="{INK}">{value:,}</text>'
+            f'font-size="10" fill="{INK}">{format_number(value)}</text>'
         )
     out.append(
         f'<text class="axis-title" x="12" y="{_fmt(_TOP + plot_h / 2)}" font-size="10" '
         f'fill="{INK}" text-anchor="middle" '
-        f'transform="rotate(-90 12 {_fmt(_TOP + plot_h / 2)})">Cases</text>'
+        f'transform="rotate(-90 12 {_fmt(_TOP + plot_h / 2)})">{cases_word}</text>'
     )
     label_every = max(1, math.ceil(len(points) / MAX_LABELS))
     for index, point in enumerate(points):
         x = _LEFT + index * slot + gap
         height = point.cases / top * plot_h
-        tip = f"{point.week}: {_plural(point.cases, 'case')}, {_plural(point.deaths, 'death')}"
+        tip = gettext("%(week)s: %(cases)s, %(deaths)s") % {
+            "week": point.week,
+            "cases": _cases(point.cases),
+            "deaths": _deaths(point.deaths),
+        }
         out.append(
             f'<g class="week" data-week="{escape(point.week)}" data-cases="{point.cases}" '
             f'data-deaths="{point.deaths}"><title>{escape(tip)}</title>'
@@ -145,9 +166,11 @@ def epicurve_svg(points: Sequence[WeekPoint], *, caption: str = "Cases by ISO we
     legend_y = HEIGHT - 8
     out.append(
         f'<rect x="{_LEFT}" y="{legend_y - 9}" width="10" height="10" fill="{CASE_FILL}"/>'
-        f'<text x="{_LEFT + 14}" y="{legend_y}" font-size="10" fill="{INK}">Cases</text>'
+        f'<text x="{_LEFT + 14}" y="{legend_y}" font-size="10" fill="{INK}">'
+        f"{cases_word}</text>"
         f'<rect x="{_LEFT + 60}" y="{legend_y - 9}" width="10" height="10" fill="{DEATH_FILL}"/>'
-        f'<text x="{_LEFT + 74}" y="{legend_y}" font-size="10" fill="{INK}">Deaths</text>'
+        f'<text x="{_LEFT + 74}" y="{legend_y}" font-size="10" fill="{INK}">'
+        f"{deaths_word}</text>"
     )
     out.append("</svg>")
     return Markup("".join(out))  # noqa: S704 - every interpolated text is escaped above

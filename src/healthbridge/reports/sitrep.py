@@ -12,7 +12,9 @@ and gives back text or bytes:
 
 - :func:`render_html` fills ``templates/reports/sitrep.html`` (Jinja2, every value escaped):
   one HTML document with its CSS inline, the epicurve as inline SVG (no JavaScript, no Plotly)
-  followed by the same figures as a table, and print CSS (A4, page numbers).
+  followed by the same figures as a table, and print CSS (A4, page numbers). Its words, dates
+  and numbers are in the current language (:mod:`healthbridge.web.i18n`: the language of the
+  request that asks for the report, English outside a request); the data are shown as given.
 - :func:`render_pdf` lays that HTML out with WeasyPrint. Nothing is fetched while it does: the
   URL fetcher refuses every URL but ``data:``, and the page names only locally installed fonts.
 
@@ -35,7 +37,8 @@ How to wire it (the events module, ``healthbridge.eoc``, once it exists):
   characters without a space costs seconds in each table cell it fills.
 - Fonts come from the machine: DejaVu (``fonts-dejavu-core``, see
   ``scripts/install-system-deps``) covers Latin, Vietnamese included; servers that show Thai,
-  Lao, Khmer or Myanmar text need ``fonts-noto-core`` too, or those characters print as boxes.
+  Lao, Khmer or Myanmar text need ``fonts-noto-core`` too, and reports in Korean need
+  ``fonts-noto-cjk`` (Noto Sans CJK KR), or those characters print as boxes.
 """
 
 from __future__ import annotations
@@ -49,19 +52,37 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from babel.numbers import format_decimal
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from healthbridge.errors import FieldError, Invalid
+from healthbridge.marks import N_
 from healthbridge.reports.epicurve import epicurve_svg
+from healthbridge.web import i18n
 
 #: Said on every report: what it leaves out, and why.
-EXCLUSION_NOTE = (
+EXCLUSION_NOTE = N_(
     "Case-level detail is excluded: this report holds aggregate counts only, with no names, "
     "identifiers or line lists, so that it can be shared beyond the teams handling cases."
 )
 #: Lab results in the order the summary shows them; other results follow, alphabetically.
 RESULT_ORDER = ("positive", "negative", "indeterminate", "pending")
+#: The words of coded values as the report shows them (translated where shown).
+LABELS: dict[str, dict[str, str]] = {
+    "result": {
+        "positive": N_("positive"),
+        "negative": N_("negative"),
+        "indeterminate": N_("indeterminate"),
+        "pending": N_("pending"),
+    },
+    "milestone": {
+        "detection": N_("detection"),
+        "notification": N_("notification"),
+        "response": N_("response"),
+    },
+    "timeliness": {"met": N_("met"), "missed": N_("missed"), "pending": N_("pending")},
+}
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 # Characters that no HTML or PDF text may hold: C0/C1 controls (but tab and newline), lone
 # surrogates and the two non-characters U+FFFE and U+FFFF.
@@ -312,17 +333,25 @@ def printable(value: Any) -> Any:
 
 
 def _number(value: float | None) -> str:
-    """``1,234`` or ``12.5`` (thousands separated, no trailing ``.0``); an en dash for none."""
+    """``1,234`` or ``12.5`` (thousands separated, at most two decimals, no trailing ``.0``) as
+    the current language writes them; an en dash for none."""
     if value is None:
         return "–"
     if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+        return i18n.format_number(int(value))
+    return format_decimal(value, format="#,##0.##", locale=i18n.current_language())
 
 
 def _percent(value: float | None) -> str:
-    """``23.5%`` of a fraction; an en dash for none."""
-    return "–" if value is None else f"{value * 100:.1f}%"
+    """``23.5%`` of a fraction, as the current language writes it; an en dash for none."""
+    return "–" if value is None else i18n.format_share(value, 1)
+
+
+def _label(kind: str, value: str) -> str:
+    """A coded value's word (``LABELS[kind]``) in the current language; other values as given
+    (they are data: escaped where shown, never looked up in the catalogue)."""
+    known = LABELS[kind].get(value)
+    return i18n.gettext(known) if known is not None else value
 
 
 @lru_cache(maxsize=1)
@@ -337,6 +366,15 @@ def _environment() -> Environment:
     )
     env.filters["number"] = _number
     env.filters["percent"] = _percent
+    env.filters["day"] = i18n.format_day
+    # Text given to ``_()`` is not finalized: it goes through this filter first.
+    env.filters["printable"] = printable
+    env.globals["label"] = _label
+    # The same catalogue as the pages, in the language current when the report is rendered.
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+    )
     return env
 
 
@@ -361,11 +399,18 @@ def render_html(data: SitrepData) -> str:
     results, lab_rows, lab_totals = _lab_table(data.lab)
     total_cases = sum(a.cases for a in data.areas)
     total_deaths = sum(a.deaths for a in data.areas)
+    caption = i18n.gettext("Cases and deaths by ISO week: %(title)s") % {"title": data.title}
+    generated = data.generated_at.astimezone(dt.UTC)
     context = {
         "data": data,
-        "epicurve": epicurve_svg(
-            data.epicurve, caption=printable(f"Cases and deaths by ISO week: {data.title}")
+        "language": i18n.current_language(),
+        # The note as given; the standard one in the current language.
+        "exclusion_note": (
+            i18n.gettext(EXCLUSION_NOTE)
+            if data.exclusion_note == EXCLUSION_NOTE
+            else data.exclusion_note
         ),
+        "epicurve": epicurve_svg(data.epicurve, caption=printable(caption)),
         "curve_cases": sum(p.cases for p in data.epicurve),
         "curve_deaths": sum(p.deaths for p in data.epicurve),
         "area_cases": total_cases,
@@ -375,7 +420,8 @@ def render_html(data: SitrepData) -> str:
         "lab_rows": lab_rows,
         "lab_totals": lab_totals,
         "lab_total": sum(lab_totals),
-        "generated": data.generated_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "generated_day": generated.date(),
+        "generated_time": generated.strftime("%H:%M"),
     }
     return _environment().get_template("reports/sitrep.html").render(context)
 

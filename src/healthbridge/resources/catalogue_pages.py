@@ -17,10 +17,14 @@ from sqlalchemy.orm import Session
 
 from healthbridge.deps import Allow, PageDep, SessionDep
 from healthbridge.errors import Conflict, FieldError, Invalid
+from healthbridge.geography import service as geography
+from healthbridge.marks import N_
 from healthbridge.paging import MAX_LIMIT, PageRequest
 from healthbridge.policy import Action, Principal, is_allowed
 from healthbridge.resources import catalogue, stock
 from healthbridge.resources.models import COLD_CHAINS, HOLDER_KINDS, ITEM_KINDS, Holder, Item
+from healthbridge.resources.request_pages import TEAM_LABELS
+from healthbridge.web.i18n import gettext
 from healthbridge.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -32,31 +36,32 @@ LongText = Annotated[str, Form(max_length=2000)]
 Small = Annotated[str, Form(max_length=60)]
 
 KIND_LABELS = {
-    "medicine": "Medicine",
-    "vaccine": "Vaccine",
-    "diagnostic": "Diagnostic",
-    "ppe": "PPE",
-    "equipment": "Equipment",
-    "other": "Other",
+    "medicine": N_("Medicine"),
+    "vaccine": N_("Vaccine"),
+    "diagnostic": N_("Diagnostic"),
+    "ppe": N_("PPE"),
+    "equipment": N_("Equipment"),
+    "other": N_("Other"),
 }
 COLD_CHAIN_LABELS = {
-    "none": "None",
-    "2_8c": "2–8 °C",
-    "minus_20c": "−20 °C",
-    "minus_70c": "−70 °C",
+    "none": N_("None"),
+    "2_8c": N_("2–8 °C"),
+    "minus_20c": N_("−20 °C"),
+    "minus_70c": N_("−70 °C"),
 }
 HOLDER_KIND_LABELS = {
-    "national_stockpile": "National stockpile",
-    "regional_reserve": "Regional reserve",
-    "partner": "Partner",
+    "national_stockpile": N_("National stockpile"),
+    "regional_reserve": N_("Regional reserve"),
+    "partner": N_("Partner"),
 }
 MOVEMENT_LABELS = {
-    "receipt": "Receipt",
-    "issue": "Issue",
-    "transfer_out": "Transfer out",
-    "transfer_in": "Transfer in",
-    "adjustment": "Adjustment",
-    "expiry_write_off": "Expiry write-off",
+    "receipt": N_("Receipt"),
+    # Translators: stock handed out of a lot (a movement of the ledger), not a problem.
+    "issue": N_("Issue"),
+    "transfer_out": N_("Transfer out"),
+    "transfer_in": N_("Transfer in"),
+    "adjustment": N_("Adjustment"),
+    "expiry_write_off": N_("Expiry write-off"),
 }
 
 
@@ -105,7 +110,7 @@ def chart(lines: list[stock.StockLine]) -> str:
                 {
                     "type": "bar",
                     "orientation": "h",
-                    "name": HOLDER_KIND_LABELS[kind],
+                    "name": gettext(HOLDER_KIND_LABELS[kind]),
                     "y": items,
                     "x": [totals[i] for i in items],
                 }
@@ -114,7 +119,7 @@ def chart(lines: list[stock.StockLine]) -> str:
         "barmode": "stack",
         "height": 120 + 28 * len(items),
         "margin": {"l": 160, "r": 20, "t": 10, "b": 40},
-        "xaxis": {"title": {"text": "Units of issue (not expired)"}},
+        "xaxis": {"title": {"text": gettext("Units of issue (not expired)")}},
         "legend": {"orientation": "h"},
     }
     return json.dumps({"data": data, "layout": layout})
@@ -140,6 +145,7 @@ def _stock_context(
         "items": _items(session),
         "kinds": KIND_LABELS,
         "holder_kinds": HOLDER_KIND_LABELS,
+        "country_names": geography.country_names(session=session, actor=actor),
         "today": stock.today(),
         "within": stock.DEFAULT_WITHIN,
         "errors": errors,
@@ -238,6 +244,7 @@ def _lot_context(session: Session, actor: Principal, lot_id: int, **extra: Any) 
         "lot": seen.lot,
         "movements": movements,
         "labels": MOVEMENT_LABELS,
+        "country_names": geography.country_names(session=session, actor=actor),
         "can_manage": stock.can_manage(actor, seen.lot.holder),
         "holders": [h for h in _holders(session) if h.code != seen.lot.holder_code],
         "errors": [],
@@ -324,6 +331,7 @@ def _catalogue_context(
         "cold_chain_codes": COLD_CHAINS,
         "can_manage": is_allowed(actor, Action.CATALOGUE_MANAGE),
         "teams": teams,
+        "team_labels": TEAM_LABELS,
         "errors": errors,
         "detail": None,
         "failed": None,

@@ -8,6 +8,7 @@ A refused form shows the page again with what was wrong and what was typed.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from healthbridge.deps import Allow, PageDep, SessionDep
 from healthbridge.errors import Conflict, FieldError, Forbidden, Invalid
+from healthbridge.geography import service as geography
+from healthbridge.marks import N_
 from healthbridge.paging import PageRequest
 from healthbridge.policy import Action, Principal, is_allowed
 from healthbridge.resources import ledger
@@ -31,6 +34,8 @@ from healthbridge.resources.models import (
     Shipment,
 )
 from healthbridge.resources.plans import MAX_NOTE, MAX_TRACKING
+from healthbridge.resources.request_pages import PRIORITY_LABELS
+from healthbridge.web.i18n import gettext
 from healthbridge.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -40,25 +45,29 @@ Shipper = Annotated[Principal, Depends(Allow(Action.SHIPMENT_MANAGE))]
 Note = Annotated[str, Form(max_length=MAX_NOTE)]
 
 PLAN_LABELS = {
-    "proposed": "Proposed",
-    "approved": "Approved",
-    "rejected": "Rejected",
-    "superseded": "Superseded",
+    "proposed": N_("Proposed"),
+    "approved": N_("Approved"),
+    "rejected": N_("Rejected"),
+    "superseded": N_("Superseded"),
 }
 SHIPMENT_LABELS = {
-    "planned": "Planned",
-    "dispatched": "Dispatched (in transit)",
-    "received": "Received",
-    "cancelled": "Cancelled",
+    "planned": N_("Planned"),
+    "dispatched": N_("Dispatched (in transit)"),
+    "received": N_("Received"),
+    "cancelled": N_("Cancelled"),
 }
 #: The objective values shown side by side: (summary key, label, better when higher).
 OBJECTIVES = (
-    ("priority_weighted_quantity", "Priority-weighted quantity delivered", True),
-    ("delivered", "Units delivered", True),
-    ("fill_rate", "Overall fill rate", True),
-    ("unmet_critical", "Unmet critical need (units)", False),
-    ("lateness_unit_days", "Lateness past needed-by (unit-days)", False),
-    ("fefo_unit_days", "Shelf life used up (unit-days; lower ships older lots first)", False),
+    ("priority_weighted_quantity", N_("Priority-weighted quantity delivered"), True),
+    ("delivered", N_("Units delivered"), True),
+    ("fill_rate", N_("Overall fill rate"), True),
+    ("unmet_critical", N_("Unmet critical need (units)"), False),
+    ("lateness_unit_days", N_("Lateness past needed-by (unit-days)"), False),
+    (
+        "fefo_unit_days",
+        N_("Shelf life used up (unit-days; lower ships older lots first)"),
+        False,
+    ),
 )
 
 
@@ -166,13 +175,13 @@ def _figure(rows: list[dict[str, Any]], axis: str) -> dict[str, Any]:
         "data": [
             {
                 "type": "bar",
-                "name": "Optimal plan",
+                "name": gettext("Optimal plan"),
                 "x": categories,
                 "y": [percent(r["optimal_rate"]) for r in rows],
             },
             {
                 "type": "bar",
-                "name": "First come, first served",
+                "name": gettext("First come, first served"),
                 "x": categories,
                 "y": [percent(r["fcfs_rate"]) for r in rows],
             },
@@ -180,12 +189,22 @@ def _figure(rows: list[dict[str, Any]], axis: str) -> dict[str, Any]:
         "layout": {
             "barmode": "group",
             "margin": {"t": 24, "r": 16, "b": 64, "l": 56},
-            "xaxis": {"title": {"text": axis}},
-            "yaxis": {"title": {"text": "Fill rate (%)"}, "range": [0, 105]},
+            "xaxis": {"title": {"text": gettext(axis)}},
+            "yaxis": {"title": {"text": gettext("Fill rate (%)")}, "range": [0, 105]},
             "legend": {"orientation": "h", "y": 1.15},
             "font": {"family": "system-ui, sans-serif"},
         },
     }
+
+
+def _day(value: Any) -> dt.date | Any:
+    """An ISO date of a stored summary as a date (to be shown in the reader's language)."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _fcfs_lines(session: Session, summary: dict[str, Any]) -> list[dict[str, Any]]:
@@ -209,7 +228,7 @@ def _fcfs_lines(session: Session, summary: dict[str, Any]) -> list[dict[str, Any
                 "holder": source.get("holder", ""),
                 "request": str(a.get("request", "")).removeprefix("req-"),
                 "quantity": a.get("quantity"),
-                "arrives_on": a.get("arrives_on"),
+                "arrives_on": _day(a.get("arrives_on")),
             }
         )
     return rows
@@ -227,14 +246,16 @@ def _plan_context(session: Session, actor: Principal, plan_id: int, **extra: Any
         "plan": plan,
         "fcfs_lines": _fcfs_lines(session, summary),
         "labels": PLAN_LABELS,
+        "priority_labels": PRIORITY_LABELS,
+        "country_names": geography.country_names(session=session, actor=actor),
         "objectives": OBJECTIVES,
         "optimal": _objectives(summary),
         "fcfs": _objectives(fcfs_summary),
         "by_country": by_country,
         "by_item": by_item,
         "by_priority": by_priority,
-        "country_figure": _figure(by_country, "Requesting country"),
-        "item_figure": _figure(by_item, "Item"),
+        "country_figure": _figure(by_country, N_("Requesting country")),
+        "item_figure": _figure(by_item, N_("Item")),
         "teams": summary.get("teams"),
         "can_decide": plan.status == "proposed" and may_approve(actor),
         "errors": [],

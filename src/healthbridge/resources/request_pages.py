@@ -20,6 +20,7 @@ from healthbridge.deps import Allow, PageDep, SessionDep
 from healthbridge.eoc.assistance_models import AssistanceRequest
 from healthbridge.errors import Conflict, FieldError, Invalid
 from healthbridge.geography import service as geography
+from healthbridge.marks import N_
 from healthbridge.paging import PageRequest
 from healthbridge.policy import Action, Principal, is_allowed
 from healthbridge.resources import pledges, requests
@@ -44,32 +45,38 @@ Choice = Annotated[str, Form(max_length=40)]
 Number = Annotated[str, Form(max_length=20)]
 
 STATUS_LABELS = {
-    "submitted": "Submitted",
-    "endorsed": "Endorsed",
-    "approved": "Approved",
-    "rejected": "Rejected",
-    "cancelled": "Cancelled",
-    "closed": "Closed",
-    "offered": "Offered",
-    "accepted": "Accepted",
-    "declined": "Declined",
-    "withdrawn": "Withdrawn",
+    "submitted": N_("Submitted"),
+    "endorsed": N_("Endorsed"),
+    "approved": N_("Approved"),
+    "rejected": N_("Rejected"),
+    "cancelled": N_("Cancelled"),
+    "closed": N_("Closed"),
+    "offered": N_("Offered"),
+    "accepted": N_("Accepted"),
+    "declined": N_("Declined"),
+    "withdrawn": N_("Withdrawn"),
+}
+PRIORITY_LABELS = {
+    "critical": N_("Critical"),
+    "high": N_("High"),
+    "medium": N_("Medium"),
+    "low": N_("Low"),
 }
 STEP_LABELS = {
-    "endorse": "Endorse",
-    "approve": "Approve",
-    "reject": "Reject",
-    "cancel": "Cancel the request",
-    "close": "Close",
+    "endorse": N_("Endorse"),
+    "approve": N_("Approve"),
+    "reject": N_("Reject"),
+    "cancel": N_("Cancel the request"),
+    "close": N_("Close"),
 }
 TEAM_LABELS = {
-    "emt_type_1_mobile": "EMT type 1 (mobile)",
-    "emt_type_1_fixed": "EMT type 1 (fixed)",
-    "emt_type_2": "EMT type 2",
-    "emt_type_3": "EMT type 3",
-    "emt_specialised_care_cell": "EMT specialised care cell",
-    "field_epidemiologist": "Field epidemiologists",
-    "laboratory_scientist": "Laboratory scientists",
+    "emt_type_1_mobile": N_("EMT type 1 (mobile)"),
+    "emt_type_1_fixed": N_("EMT type 1 (fixed)"),
+    "emt_type_2": N_("EMT type 2"),
+    "emt_type_3": N_("EMT type 3"),
+    "emt_specialised_care_cell": N_("EMT specialised care cell"),
+    "field_epidemiologist": N_("Field epidemiologists"),
+    "laboratory_scientist": N_("Laboratory scientists"),
 }
 
 
@@ -87,6 +94,7 @@ def _common(session: Session, actor: Principal) -> dict[str, Any]:
         "step_labels": STEP_LABELS,
         "team_labels": TEAM_LABELS,
         "priorities": PRIORITIES,
+        "priority_labels": PRIORITY_LABELS,
         "country_names": _country_names(session, actor),
         "can_request": is_allowed(actor, Action.RESOURCE_REQUEST, country=actor.country),
         "today": requests.today(),

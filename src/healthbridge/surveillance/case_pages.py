@@ -14,10 +14,12 @@ from healthbridge.deps import Allow, PageDep, SessionDep, audit_refusal
 from healthbridge.errors import FieldError, Forbidden, Invalid
 from healthbridge.geography import service as geography
 from healthbridge.interop.cases_csv import COLUMNS
+from healthbridge.marks import N_
 from healthbridge.paging import MAX_LIMIT, PageRequest
 from healthbridge.policy import Action, Principal, is_allowed
 from healthbridge.surveillance import case_queries, cases, service
 from healthbridge.surveillance.models import CASE_CLASSIFICATIONS
+from healthbridge.web.i18n import gettext
 from healthbridge.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
@@ -25,6 +27,32 @@ CaseReader = Annotated[Principal, Depends(Allow(Action.CASE_READ))]
 CaseReporter = Annotated[Principal, Depends(Allow(Action.CASE_REPORT))]
 Choice = Annotated[str | None, Query(max_length=40)]
 PAGE = "/surveillance/cases"
+#: The coded values of case reports and lab results as shown: field → code → label.
+LABELS: dict[str, dict[str, str]] = {
+    "classification": {
+        "suspected": N_("suspected"),
+        "probable": N_("probable"),
+        "confirmed": N_("confirmed"),
+    },
+    "sex": {
+        "female": N_("female"),
+        "male": N_("male"),
+        "other": N_("other"),
+        "unknown": N_("unknown"),
+    },
+    "outcome": {
+        "alive": N_("alive"),
+        "recovered": N_("recovered"),
+        "died": N_("died"),
+        "unknown": N_("unknown"),
+    },
+    "result": {
+        "positive": N_("positive"),
+        "negative": N_("negative"),
+        "indeterminate": N_("indeterminate"),
+        "pending": N_("pending"),
+    },
+}
 
 
 @router.get(PAGE, response_class=HTMLResponse)
@@ -75,7 +103,9 @@ def case_page(
 ) -> Response:
     case = case_queries.get_case(session=session, actor=actor, case_report_id=case_report_id)
     disease = service.get_disease(session=session, actor=actor, code=case.disease_code)
-    return render(request, "surveillance/case.html", {"case": case, "disease": disease})
+    return render(
+        request, "surveillance/case.html", {"case": case, "disease": disease, "labels": LABELS}
+    )
 
 
 @router.post(PAGE + "/import", response_class=HTMLResponse)
@@ -88,7 +118,11 @@ def import_from_form(
 ) -> Response:
     if file is None or not file.filename:
         return _after_import(
-            request, session, actor, errors=[FieldError("file", "choose a file")], status=422
+            request,
+            session,
+            actor,
+            errors=[FieldError("file", gettext("choose a file"))],
+            status=422,
         )
     try:
         report = cases.import_case_file(
@@ -124,6 +158,7 @@ def _after_import(
             "shown": 0,
             "page": None,
             "readable": False,
+            "labels": LABELS,
         }
     else:
         where = case_queries.CaseFilter()
@@ -158,6 +193,7 @@ def _list_context(
         "page": page,
         "readable": True,
         "query": lambda **changes: urlencode(changes),
+        "labels": LABELS,
     }
 
 

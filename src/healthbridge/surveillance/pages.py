@@ -15,9 +15,12 @@ from healthbridge.deps import Allow, SessionDep, audit_refusal
 from healthbridge.errors import FieldError, Forbidden, Invalid
 from healthbridge.geography import service as geography
 from healthbridge.interop.weekly_csv import COLUMNS
+from healthbridge.language import localized
+from healthbridge.marks import N_
 from healthbridge.paging import MAX_LIMIT, PageRequest
 from healthbridge.policy import Action, Principal, is_allowed
 from healthbridge.surveillance import service, weekly, weekly_import
+from healthbridge.web.i18n import gettext
 from healthbridge.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
@@ -30,8 +33,8 @@ BAR_COLOUR = "#0b4f8a"
 INK = "#1a2230"
 GRID = "#d5dbe3"
 LEVEL_TEXT = {
-    weekly.LEVEL_NATIONAL: "national total",
-    weekly.LEVEL_SUM_OF_AREAS: "sum of the reporting areas (no national total reported)",
+    weekly.LEVEL_NATIONAL: N_("national total"),
+    weekly.LEVEL_SUM_OF_AREAS: N_("sum of the reporting areas (no national total reported)"),
 }
 
 
@@ -73,7 +76,11 @@ def weekly_import_from_form(
 ) -> Response:
     if file is None or not file.filename:
         return _after_import(
-            request, session, actor, errors=[FieldError("file", "choose a CSV file")], status=422
+            request,
+            session,
+            actor,
+            errors=[FieldError("file", gettext("choose a CSV file"))],
+            status=422,
         )
     return _import(
         request,
@@ -97,8 +104,8 @@ def weekly_dhis2_import_from_form(
         missing = [
             FieldError(name, message)
             for name, upload, message in (
-                ("file", file, "choose the DHIS2 dataValueSets JSON file"),
-                ("mapping", mapping, "choose the mapping JSON file"),
+                ("file", file, gettext("choose the DHIS2 dataValueSets JSON file")),
+                ("mapping", mapping, gettext("choose the mapping JSON file")),
             )
             if upload is None or not upload.filename
         ]
@@ -192,7 +199,9 @@ def _weekly_context(
             if not area or any(e.field != "area" for e in bad.errors):
                 raise
             # An area kept from another country (the filter form without JavaScript).
-            notice = f"{area} is not an area of {country}: showing the whole country instead."
+            notice = gettext(
+                "%(area)s is not an area of %(country)s: showing the whole country instead."
+            ) % {"area": area, "country": country}
             series = weekly.weekly_series(
                 session=session, actor=actor, country=country, disease=disease
             )
@@ -210,8 +219,8 @@ def _weekly_context(
         if series.area and series.area not in codes:
             codes.append(series.area)
         areas = [{"code": c, "name": names.get(c, c)} for c in sorted(codes)]
-    country_names = {c.code: c.name_en for c in countries}
-    disease_names = {d.code: d.name_en for d in disease_rows}
+    country_names = {c.code: localized(c.names, c.name_en) for c in countries}
+    disease_names = {d.code: localized(d.names, d.name_en) for d in disease_rows}
     return {
         "countries": countries,
         "diseases": disease_rows,
@@ -249,8 +258,18 @@ def _series_title(
     country = countries.get(series.country, series.country)
     if series.area:
         area = next((a["name"] for a in areas if a["code"] == series.area), series.area)
-        return f"{disease}, {area} ({series.area}), {country}"
-    return f"{disease}, {country}, {LEVEL_TEXT.get(series.level, series.level)}"
+        return gettext("%(disease)s, %(area)s (%(code)s), %(country)s") % {
+            "disease": disease,
+            "area": area,
+            "code": series.area,
+            "country": country,
+        }
+    level = LEVEL_TEXT.get(series.level)
+    return gettext("%(disease)s, %(country)s, %(level)s") % {
+        "disease": disease,
+        "country": country,
+        "level": gettext(level) if level else series.level,
+    }
 
 
 def _figure(series: weekly.WeeklySeries) -> dict[str, Any]:
@@ -259,11 +278,11 @@ def _figure(series: weekly.WeeklySeries) -> dict[str, Any]:
         "data": [
             {
                 "type": "bar",
-                "name": "Cases",
+                "name": gettext("Cases"),
                 "x": [d.isoformat() for d in series.week_starts],
                 "y": series.cases,
                 "customdata": series.weeks,
-                "hovertemplate": "%{customdata}: %{y} cases<extra></extra>",
+                "hovertemplate": gettext("%{customdata}: %{y} cases") + "<extra></extra>",
                 "marker": {"color": BAR_COLOUR},
             }
         ],
@@ -274,8 +293,16 @@ def _figure(series: weekly.WeeklySeries) -> dict[str, Any]:
             "font": {"family": "system-ui, sans-serif", "size": 13, "color": INK},
             "paper_bgcolor": "white",
             "plot_bgcolor": "white",
-            "xaxis": {"title": {"text": "Week starting"}, "type": "date", "gridcolor": GRID},
-            "yaxis": {"title": {"text": "Cases"}, "rangemode": "tozero", "gridcolor": GRID},
+            "xaxis": {
+                "title": {"text": gettext("Week starting")},
+                "type": "date",
+                "gridcolor": GRID,
+            },
+            "yaxis": {
+                "title": {"text": gettext("Cases")},
+                "rangemode": "tozero",
+                "gridcolor": GRID,
+            },
             "showlegend": False,
         },
     }

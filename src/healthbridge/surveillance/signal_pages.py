@@ -15,11 +15,14 @@ from healthbridge.deps import Allow, PageDep, SessionDep
 from healthbridge.errors import Invalid
 from healthbridge.geography import service as geography
 from healthbridge.interop.isoweek import parse_week
+from healthbridge.language import localized
+from healthbridge.marks import N_
 from healthbridge.paging import MAX_LIMIT, PageRequest
 from healthbridge.policy import Action, Principal, is_allowed
 from healthbridge.surveillance import service, signal_queue
 from healthbridge.surveillance.models import SIGNAL_STATUSES, Signal
 from healthbridge.surveillance.signals import DETECTION_METHODS
+from healthbridge.web.i18n import gettext
 from healthbridge.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
@@ -28,7 +31,14 @@ Triager = Annotated[Principal, Depends(Allow(Action.SIGNAL_TRIAGE))]
 Choice = Annotated[str, Query(max_length=40)]
 
 #: The triage buttons: status → label.
-ACTIONS = {"monitor": "Monitor", "verify": "Verify", "discarded": "Discard"}
+ACTIONS = {"monitor": N_("Monitor"), "verify": N_("Verify"), "discarded": N_("Discard")}
+#: A signal's status as shown: status → label.
+STATUS_LABELS = {
+    "new": N_("New"),
+    "monitor": N_("Monitor"),
+    "verify": N_("Verify"),
+    "discarded": N_("Discarded"),
+}
 BAR_COLOUR = "#0b4f8a"
 THRESHOLD_COLOUR = "#a3161c"
 EXPECTED_COLOUR = "#5b6472"
@@ -41,13 +51,14 @@ def _names(session: Session, actor: Principal) -> dict[str, Any]:
     countries, _n = geography.list_countries(session=session, actor=actor, page=everything)
     diseases, _n = service.list_diseases(session=session, actor=actor, page=everything)
     return {
-        "country_names": {c.code: c.name_en for c in countries},
-        "disease_names": {d.code: d.name_en for d in diseases},
+        "country_names": {c.code: localized(c.names, c.name_en) for c in countries},
+        "disease_names": {d.code: localized(d.names, d.name_en) for d in diseases},
         "countries": countries,
         "diseases": diseases,
         "statuses": SIGNAL_STATUSES,
         "methods": DETECTION_METHODS,
         "actions": ACTIONS,
+        "status_labels": STATUS_LABELS,
     }
 
 
@@ -175,8 +186,18 @@ def _detail(session: Session, actor: Principal, signal: Signal, **extra: Any) ->
 def _title(signal: Signal, names: dict[str, Any]) -> str:
     disease = names["disease_names"].get(signal.disease_code, signal.disease_code)
     country = names["country_names"].get(signal.country_code, signal.country_code)
-    place = f"{signal.area_code}, {country}" if signal.area_code else f"{country} (national)"
-    return f"{disease} in {place}, {signal.week}"
+    if signal.area_code:
+        return gettext("%(disease)s in %(area)s, %(country)s, %(week)s") % {
+            "disease": disease,
+            "area": signal.area_code,
+            "country": country,
+            "week": signal.week,
+        }
+    return gettext("%(disease)s in %(country)s (national), %(week)s") % {
+        "disease": disease,
+        "country": country,
+        "week": signal.week,
+    }
 
 
 def _figure(series: signal_queue.SignalSeries, signal: Signal) -> dict[str, Any]:
@@ -186,21 +207,21 @@ def _figure(series: signal_queue.SignalSeries, signal: Signal) -> dict[str, Any]
     data: list[dict[str, Any]] = [
         {
             "type": "bar",
-            "name": "Cases",
+            "name": gettext("Cases"),
             "x": x,
             "y": series.cases,
             "customdata": series.weeks,
-            "hovertemplate": "%{customdata}: %{y} cases<extra></extra>",
+            "hovertemplate": gettext("%{customdata}: %{y} cases") + "<extra></extra>",
             "marker": {"color": BAR_COLOUR},
         },
         {
             "type": "scatter",
             "mode": "lines",
-            "name": f"Threshold ({series.method})",
+            "name": gettext("Threshold (%(method)s)") % {"method": series.method},
             "x": x,
             "y": series.upperbound,
             "line": {"color": THRESHOLD_COLOUR, "width": 2, "dash": "dash", "shape": "hv"},
-            "hovertemplate": "threshold %{y:.1f}<extra></extra>",
+            "hovertemplate": gettext("threshold %{y:.1f}") + "<extra></extra>",
         },
     ]
     if any(e is not None for e in series.expected):
@@ -208,23 +229,23 @@ def _figure(series: signal_queue.SignalSeries, signal: Signal) -> dict[str, Any]
             {
                 "type": "scatter",
                 "mode": "lines",
-                "name": "Expected",
+                "name": gettext("Expected"),
                 "x": x,
                 "y": series.expected,
                 "line": {"color": EXPECTED_COLOUR, "width": 1.5, "shape": "hv"},
-                "hovertemplate": "expected %{y:.1f}<extra></extra>",
+                "hovertemplate": gettext("expected %{y:.1f}") + "<extra></extra>",
             }
         )
     data.append(
         {
             "type": "scatter",
             "mode": "markers",
-            "name": "Alarm",
+            "name": gettext("Alarm"),
             "x": [x[i] for i in alarms],
             "y": [series.cases[i] for i in alarms],
             "customdata": [series.weeks[i] for i in alarms],
             "marker": {"color": THRESHOLD_COLOUR, "size": 10, "symbol": "triangle-down"},
-            "hovertemplate": "%{customdata}: alarm (%{y} cases)<extra></extra>",
+            "hovertemplate": gettext("%{customdata}: alarm (%{y} cases)") + "<extra></extra>",
         }
     )
     layout = {
@@ -234,8 +255,8 @@ def _figure(series: signal_queue.SignalSeries, signal: Signal) -> dict[str, Any]
         "font": {"family": "system-ui, sans-serif", "size": 13, "color": INK},
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
-        "xaxis": {"title": {"text": "Week starting"}, "type": "date", "gridcolor": GRID},
-        "yaxis": {"title": {"text": "Cases"}, "rangemode": "tozero", "gridcolor": GRID},
+        "xaxis": {"title": {"text": gettext("Week starting")}, "type": "date", "gridcolor": GRID},
+        "yaxis": {"title": {"text": gettext("Cases")}, "rangemode": "tozero", "gridcolor": GRID},
         "legend": {"orientation": "h", "y": -0.2},
         "shapes": [
             {

@@ -53,7 +53,7 @@ def test_portfolio_lists_every_project_with_its_figures(
     for code in ("KHM", "IDN", "LAO", "PHL", "VNM"):
         assert f">{code}</span>" in insurance
     assert '16010</span> <span class="sector-name">Social protection' in insurance
-    assert "Planned start: 2022-07-01" in insurance
+    assert "Planned start: Jul 1, 2022" in insurance
     # 1.2 M (2023) + 1.3 M (2024) + 1.45 M (revised 2025); three disbursements.
     assert "USD 3,950,000" in insurance
     assert "USD 3,830,000" in insurance
@@ -119,7 +119,7 @@ def test_project_page_shows_organisations_budgets_transactions_and_results(
     # Results: each indicator has a table of periods with baseline, target, actual, progress.
     assert html.count('<table class="indicator"') == 3
     staff = html.split("Laboratory staff trained in PCR", 1)[1].split("</table>", 1)[0]
-    assert '<th scope="row">2023-01-01 – 2023-12-31</th>' in staff
+    assert '<th scope="row">Jan 1, 2023 – Dec 31, 2023</th>' in staff
     assert '<progress max="100" value="100"' in staff  # 42 of 40: past the target
     assert "105 % of the way to the target (42 of 40)" in staff
     days = html.split("Days from sample collection", 1)[1].split("</table>", 1)[0]

@@ -9,7 +9,11 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from healthbridge.cooperation.commitments.models import EvidenceKind
+from healthbridge.cooperation.commitments.models import (
+    CommitmentKind,
+    CommitmentStatus,
+    EvidenceKind,
+)
 from healthbridge.cooperation.commitments.schemas import (
     CommitmentCreate,
     EvidenceCreate,
@@ -17,6 +21,8 @@ from healthbridge.cooperation.commitments.schemas import (
 )
 from healthbridge.errors import FieldError, HealthBridgeError, Invalid
 from healthbridge.geography import service as geography
+from healthbridge.language import localized
+from healthbridge.marks import N_
 from healthbridge.organisations import service as organisations
 from healthbridge.paging import MAX_LIMIT, PageRequest
 from healthbridge.policy import Principal
@@ -26,10 +32,40 @@ E = TypeVar("E", bound=StrEnum)
 COUNTRY = "country"
 ORGANISATION = "organisation"
 
+#: What the pages call each status, kind and kind of evidence (translated where shown).
+STATUS_LABELS: dict[str, str] = {
+    CommitmentStatus.PROPOSED: N_("Proposed"),
+    CommitmentStatus.AGREED: N_("Agreed"),
+    CommitmentStatus.IN_PROGRESS: N_("In progress"),
+    CommitmentStatus.DELIVERED: N_("Delivered"),
+    CommitmentStatus.DROPPED: N_("Dropped"),
+}
+KIND_LABELS: dict[str, str] = {
+    CommitmentKind.AGREEMENT: N_("Agreement"),
+    CommitmentKind.REQUEST: N_("Request"),
+    CommitmentKind.PLEDGE: N_("Pledge"),
+    CommitmentKind.FOLLOW_UP: N_("Follow-up"),
+}
+EVIDENCE_KIND_LABELS: dict[str, str] = {
+    EvidenceKind.DOCUMENT: N_("Document"),
+    EvidenceKind.LINK: N_("Link"),
+    EvidenceKind.PROJECT: N_("Project"),
+    EvidenceKind.DELIVERY: N_("Delivery"),
+}
+#: The sentence that confirms a status change, by the new status.
+SAVED_MESSAGES: dict[str, str] = {
+    CommitmentStatus.PROPOSED: N_("Saved: the commitment is proposed."),
+    CommitmentStatus.AGREED: N_("Saved: the commitment is agreed."),
+    CommitmentStatus.IN_PROGRESS: N_("Saved: the commitment is in progress."),
+    CommitmentStatus.DELIVERED: N_("Saved: the commitment is delivered."),
+    CommitmentStatus.DROPPED: N_("Saved: the commitment is dropped."),
+}
+
 
 @dataclass(frozen=True)
 class PartyGroup:
-    """Countries or organisations, as the options of a select."""
+    """Countries or organisations, as the options of a select (``label`` is marked for
+    translation; country names are in the current language)."""
 
     label: str
     kind: str
@@ -42,16 +78,16 @@ def party_choices(
     """Who may owe or be owed a commitment; ``own_only``: just the actor's own country."""
     everything = PageRequest(limit=MAX_LIMIT)
     countries = [
-        (c.code, c.name_en)
+        (c.code, localized(c.names, c.name_en))
         for c in geography.list_countries(session=session, actor=actor, page=everything)[0]
         if not own_only or c.code == actor.country
     ]
-    groups = [PartyGroup("Countries", COUNTRY, countries)]
+    groups = [PartyGroup(N_("Countries"), COUNTRY, countries)]
     if not own_only:
         orgs = organisations.list_organisations(session=session, actor=actor, page=everything)[0]
         groups.append(
             PartyGroup(
-                "Organisations",
+                N_("Organisations"),
                 ORGANISATION,
                 [(o.code, f"{o.name_en} ({o.acronym})" if o.acronym else o.name_en) for o in orgs],
             )

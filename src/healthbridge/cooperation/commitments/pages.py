@@ -20,8 +20,11 @@ from healthbridge.cooperation.commitments.models import (
 )
 from healthbridge.cooperation.commitments.scorecard import scorecard
 from healthbridge.cooperation.meetings import service as meetings
+from healthbridge.cooperation.meetings.models import Meeting
 from healthbridge.deps import Allow, PageDep, SessionDep
 from healthbridge.errors import Conflict, FieldError, Invalid, NotFound
+from healthbridge.geography import service as geography
+from healthbridge.marks import N_
 from healthbridge.paging import MAX_LIMIT, PageRequest
 from healthbridge.policy import Action, Principal
 from healthbridge.web.templating import is_htmx, render
@@ -32,15 +35,35 @@ Writer = Annotated[Principal, Depends(Allow(Action.COMMITMENT_WRITE))]
 FormText = Annotated[str, Form(max_length=4000)]
 FormCode = Annotated[str, Form(max_length=60)]
 
-VIEWS = {"all": "All", "overdue": "Overdue", "due_soon": "Due soon"}
+VIEWS = {"all": N_("All"), "overdue": N_("Overdue"), "due_soon": N_("Due soon")}
+
+
+def _party_names(session: Session, actor: Principal) -> dict[str, str]:
+    """The service's names of the parties, with the countries' in the current language."""
+    names = service.party_names(session=session, actor=actor)
+    return {**names, **geography.country_names(session=session, actor=actor)}
+
+
+def _meetings(session: Session, meeting_ids: set[int | None]) -> dict[int, Meeting]:
+    """The meetings these commitments come from, by id (their title and date are shown)."""
+    found: dict[int, Meeting] = {}
+    for meeting_id in sorted(i for i in meeting_ids if i is not None):
+        meeting = meetings.require_meeting(session=session, meeting_id=meeting_id)
+        if meeting is not None:
+            found[meeting_id] = meeting
+    return found
 
 
 def _common(session: Session, actor: Principal) -> dict[str, Any]:
     return {
-        "names": service.party_names(session=session, actor=actor),
+        "names": _party_names(session, actor),
         "statuses": list(CommitmentStatus),
         "kinds": list(CommitmentKind),
         "evidence_kinds": list(EvidenceKind),
+        "status_labels": forms.STATUS_LABELS,
+        "kind_labels": forms.KIND_LABELS,
+        "evidence_kind_labels": forms.EVIDENCE_KIND_LABELS,
+        "saved_messages": forms.SAVED_MESSAGES,
         "today": service.today(),
     }
 
@@ -80,7 +103,7 @@ def tracker_page(
         "page": page,
         "filters": filters,
         "views": VIEWS,
-        "titles": service.meeting_titles(session=session, meeting_ids={c.meeting_id for c in rows}),
+        "from_meetings": _meetings(session, {c.meeting_id for c in rows}),
         "owners": forms.party_choices(session=session, actor=actor),
         "query": lambda **changes: urlencode({**filters, **changes}),
         "due_soon_days": service.DUE_SOON_DAYS,
@@ -98,6 +121,10 @@ def scorecard_page(
 ) -> Response:
     chosen = forms.year_or_none(year)
     lines = scorecard(session=session, actor=actor, year=chosen)
+    countries = geography.country_names(session=session, actor=actor)
+    for line in lines:  # the countries' names in the current language
+        if line.owed_by_kind == forms.COUNTRY:
+            line.name = countries.get(line.owed_by, line.name)
     today = service.today()
     chart = {
         "names": [line.name for line in lines],
@@ -127,7 +154,7 @@ def _detail_context(
     return {
         **_common(session, actor),
         "commitment": commitment,
-        "titles": service.meeting_titles(session=session, meeting_ids={commitment.meeting_id}),
+        "from_meetings": _meetings(session, {commitment.meeting_id}),
         "can_write": service.can_write(actor, commitment),
         "next_statuses": service.next_statuses(commitment.status),
         "errors": [],

@@ -9,23 +9,24 @@ from pydantic import ValidationError
 
 from healthbridge.cooperation.meetings.schemas import MeetingCreate
 from healthbridge.errors import HealthBridgeError
+from healthbridge.marks import N_
 
 MEETING_TYPE_LABELS = {
-    "summit": "Summit",
-    "asean_rok_hmm": "ASEAN–ROK Health Ministers' Meeting",
-    "apt_hmm": "ASEAN Plus Three Health Ministers' Meeting",
-    "senior_officials": "Senior officials' meeting",
-    "bilateral": "Bilateral talks",
-    "working_group": "Working group",
-    "other_event": "Other event",
+    "summit": N_("Summit"),
+    "asean_rok_hmm": N_("ASEAN–ROK Health Ministers' Meeting"),
+    "apt_hmm": N_("ASEAN Plus Three Health Ministers' Meeting"),
+    "senior_officials": N_("Senior officials' meeting"),
+    "bilateral": N_("Bilateral talks"),
+    "working_group": N_("Working group"),
+    "other_event": N_("Other event"),
 }
-STATUS_LABELS = {"planned": "Planned", "held": "Held", "cancelled": "Cancelled"}
+STATUS_LABELS = {"planned": N_("Planned"), "held": N_("Held"), "cancelled": N_("Cancelled")}
 DOCUMENT_KIND_LABELS = {
-    "joint_statement": "Joint statement",
-    "minutes": "Minutes",
-    "presentation": "Presentation",
-    "report": "Report",
-    "other": "Other",
+    "joint_statement": N_("Joint statement"),
+    "minutes": N_("Minutes"),
+    "presentation": N_("Presentation"),
+    "report": N_("Report"),
+    "other": N_("Other"),
 }
 #: Form fields, in the order their errors are listed.
 FIELDS = (

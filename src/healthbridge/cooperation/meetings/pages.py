@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
 from typing import Annotated, Any
 
+from babel import Locale
+from babel.dates import format_skeleton
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from healthbridge.cooperation.meetings import documents, search, series, service
 from healthbridge.cooperation.meetings.calendars import (
-    WEEKDAYS,
     month_bounds,
     month_grid,
     parse_month,
@@ -25,6 +28,7 @@ from healthbridge.db import utcnow
 from healthbridge.deps import Allow, SessionDep
 from healthbridge.errors import Conflict, Invalid
 from healthbridge.geography import service as geography
+from healthbridge.language import current
 from healthbridge.paging import MAX_LIMIT, PageRequest
 from healthbridge.policy import Action, Principal, is_allowed
 from healthbridge.web.templating import render
@@ -37,9 +41,29 @@ LIST_LENGTH = 20
 SEARCH_PAGE = 20
 
 
+def _party_names(session: Session, actor: Principal) -> service.PartyNames:
+    """The service's names of the parties, with the countries' in the current language."""
+    names = service.party_names(session=session, actor=actor)
+    local = geography.country_names(session=session, actor=actor)
+    return replace(
+        names, countries={code: local.get(code, name) for code, name in names.countries.items()}
+    )
+
+
+def _month_label(first: dt.date) -> str:
+    """The month and year as the current language writes them ("August 2024", "2024년 8월")."""
+    return format_skeleton("yMMMM", first, locale=current())
+
+
+def _weekdays() -> list[str]:
+    """The short names of the days of the week, Monday first, in the current language."""
+    days = Locale.parse(current()).days["format"]["abbreviated"]
+    return [str(days[number]) for number in range(7)]
+
+
 def _common(session: Session, actor: Principal) -> dict[str, Any]:
     return {
-        "names": service.party_names(session=session, actor=actor),
+        "names": _party_names(session, actor),
         "type_labels": MEETING_TYPE_LABELS,
         "status_labels": STATUS_LABELS,
         "kind_labels": DOCUMENT_KIND_LABELS,
@@ -78,7 +102,8 @@ def meetings_page(
         {
             **_common(session, actor),
             "grid": month_grid(first, in_grid, today=today),
-            "weekdays": WEEKDAYS,
+            "month_label": _month_label(first),
+            "weekdays": _weekdays(),
             "upcoming": upcoming,
             "upcoming_total": upcoming_total,
             "past": past,

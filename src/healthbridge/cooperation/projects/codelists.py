@@ -13,52 +13,54 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from healthbridge.marks import N_
+
 #: IATI ActivityStatus.
 ACTIVITY_STATUS: dict[int, str] = {
-    1: "Pipeline/identification",
-    2: "Implementation",
-    3: "Finalisation",
-    4: "Closed",
-    5: "Cancelled",
-    6: "Suspended",
+    1: N_("Pipeline/identification"),
+    2: N_("Implementation"),
+    3: N_("Finalisation"),
+    4: N_("Closed"),
+    5: N_("Cancelled"),
+    6: N_("Suspended"),
 }
 
 #: IATI ActivityDateType.
 ACTIVITY_DATE_TYPE: dict[int, str] = {
-    1: "Planned start",
-    2: "Actual start",
-    3: "Planned end",
-    4: "Actual end",
+    1: N_("Planned start"),
+    2: N_("Actual start"),
+    3: N_("Planned end"),
+    4: N_("Actual end"),
 }
 #: Each end date type and the start it must not precede.
 END_OF_START: dict[int, int] = {3: 1, 4: 2}
 
 #: IATI OrganisationRole.
 ORGANISATION_ROLE: dict[int, str] = {
-    1: "Funding",
-    2: "Accountable",
-    3: "Extending",
-    4: "Implementing",
+    1: N_("Funding"),
+    2: N_("Accountable"),
+    3: N_("Extending"),
+    4: N_("Implementing"),
 }
 
 #: IATI OrganisationType.
 ORGANISATION_TYPE: dict[str, str] = {
-    "10": "Government",
-    "11": "Local Government",
-    "15": "Other Public Sector",
-    "21": "International NGO",
-    "22": "National NGO",
-    "23": "Regional NGO",
-    "24": "Partner Country based NGO",
-    "30": "Public Private Partnership",
-    "40": "Multilateral",
-    "60": "Foundation",
-    "70": "Private Sector",
-    "71": "Private Sector in Provider Country",
-    "72": "Private Sector in Aid Recipient Country",
-    "73": "Private Sector in Third Country",
-    "80": "Academic, Training and Research",
-    "90": "Other",
+    "10": N_("Government"),
+    "11": N_("Local Government"),
+    "15": N_("Other Public Sector"),
+    "21": N_("International NGO"),
+    "22": N_("National NGO"),
+    "23": N_("Regional NGO"),
+    "24": N_("Partner Country based NGO"),
+    "30": N_("Public Private Partnership"),
+    "40": N_("Multilateral"),
+    "60": N_("Foundation"),
+    "70": N_("Private Sector"),
+    "71": N_("Private Sector in Provider Country"),
+    "72": N_("Private Sector in Aid Recipient Country"),
+    "73": N_("Private Sector in Third Country"),
+    "80": N_("Academic, Training and Research"),
+    "90": N_("Other"),
 }
 
 #: The IATI organisation type of each kind of organisation in HealthBridge's reference data.
@@ -72,38 +74,38 @@ TYPE_OF_KIND: dict[str, str] = {
 }
 
 #: IATI BudgetType and BudgetStatus.
-BUDGET_TYPE: dict[int, str] = {1: "Original", 2: "Revised"}
-BUDGET_STATUS: dict[int, str] = {1: "Indicative", 2: "Committed"}
+BUDGET_TYPE: dict[int, str] = {1: N_("Original"), 2: N_("Revised")}
+BUDGET_STATUS: dict[int, str] = {1: N_("Indicative"), 2: N_("Committed")}
 
 #: IATI TransactionType.
 TRANSACTION_TYPE: dict[int, str] = {
-    1: "Incoming Funds",
-    2: "Outgoing Commitment",
-    3: "Disbursement",
-    4: "Expenditure",
-    5: "Interest Payment",
-    6: "Loan Repayment",
-    7: "Reimbursement",
-    8: "Purchase of Equity",
-    9: "Sale of Equity",
-    10: "Credit Guarantee",
-    11: "Incoming Commitment",
-    12: "Outgoing Pledge",
-    13: "Incoming Pledge",
+    1: N_("Incoming Funds"),
+    2: N_("Outgoing Commitment"),
+    3: N_("Disbursement"),
+    4: N_("Expenditure"),
+    5: N_("Interest Payment"),
+    6: N_("Loan Repayment"),
+    7: N_("Reimbursement"),
+    8: N_("Purchase of Equity"),
+    9: N_("Sale of Equity"),
+    10: N_("Credit Guarantee"),
+    11: N_("Incoming Commitment"),
+    12: N_("Outgoing Pledge"),
+    13: N_("Incoming Pledge"),
 }
 #: Transaction types whose values count as money spent: disbursements and expenditure.
 DISBURSED_TYPES = frozenset({3, 4})
 
 #: IATI ResultType (the three levels of a results chain).
-RESULT_TYPE: dict[int, str] = {1: "Output", 2: "Outcome", 3: "Impact"}
+RESULT_TYPE: dict[int, str] = {1: N_("Output"), 2: N_("Outcome"), 3: N_("Impact")}
 
 #: IATI IndicatorMeasure.
 INDICATOR_MEASURE: dict[int, str] = {
-    1: "Unit",
-    2: "Percentage",
-    3: "Nominal",
-    4: "Ordinal",
-    5: "Qualitative",
+    1: N_("Unit"),
+    2: N_("Percentage"),
+    3: N_("Nominal"),
+    4: N_("Ordinal"),
+    5: N_("Qualitative"),
 }
 #: Measures whose baseline, target and actual values are numbers.
 NUMERIC_MEASURES = frozenset({1, 2, 3, 4})

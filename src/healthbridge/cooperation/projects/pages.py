@@ -10,8 +10,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from healthbridge.cooperation.projects import codelists, figures, reads, service
 from healthbridge.deps import Allow, SessionDep
+from healthbridge.geography import service as geography
 from healthbridge.paging import MAX_LIMIT, PageRequest
 from healthbridge.policy import Action, Principal
+from healthbridge.web import i18n
 from healthbridge.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
@@ -27,8 +29,14 @@ def text_in(texts: dict[str, str], language: str = "en") -> str:
 
 
 def money(value: Decimal) -> str:
-    """A sum of money with thousands separators and no cents when there are none."""
-    return f"{value:,.2f}".removesuffix(".00")
+    """A sum of money with the language's separators and no cents when there are none."""
+    return i18n.format_number(float(value), 0 if value == value.to_integral_value() else 2)
+
+
+def number(value: Decimal) -> str:
+    """A share or a progress in the language's digits, without trailing zeros: ``80``, ``33.33``."""
+    digits = len(figures.plain_number(value).partition(".")[2])
+    return i18n.format_number(float(value), digits)
 
 
 def bar_width(progress: Decimal | None) -> int:
@@ -41,7 +49,7 @@ def bar_width(progress: Decimal | None) -> int:
 HELPERS: dict[str, Any] = {
     "text_in": text_in,
     "money": money,
-    "number": figures.plain_number,
+    "number": number,
     "bar_width": bar_width,
     "statuses": codelists.ACTIVITY_STATUS,
     "budget_types": codelists.BUDGET_TYPE,
@@ -76,6 +84,7 @@ def portfolio_page(
         q=q,
     )
     reference = service.reference_data(session=session, actor=actor)
+    names = geography.country_names(session=session, actor=actor)
     context = {
         **HELPERS,
         "projects": [reads.summary_of(p, reference) for p in rows],
@@ -87,7 +96,12 @@ def portfolio_page(
             "q": q or "",
         },
         "purpose_codes": list(codelists.purpose_codes().values()),
-        "countries": sorted(reference.countries.values(), key=lambda c: c.name),
+        "countries": [
+            {"code": code, "name": name}
+            for code, name in names.items()
+            if code in reference.countries
+        ],
+        "country_names": names,
     }
     template = "projects/_portfolio_table.html" if is_htmx(request) else "projects/portfolio.html"
     return render(request, template, context)
@@ -106,5 +120,6 @@ def project_page(request: Request, session: SessionDep, actor: Reader, project_i
             "project": read,
             "title": text_in(read.title, read.default_language),
             "organisations": {code: facts.name for code, facts in reference.organisations.items()},
+            "country_names": geography.country_names(session=session, actor=actor),
         },
     )

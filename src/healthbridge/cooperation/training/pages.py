@@ -10,12 +10,14 @@ from fastapi.responses import HTMLResponse, Response
 
 from healthbridge.cooperation.projects import service as projects
 from healthbridge.cooperation.training import service, summaries, trainees
-from healthbridge.cooperation.training.schemas import CountryCounts
+from healthbridge.cooperation.training.schemas import CountryCounts, CourseMode, EnrolmentStatus
 from healthbridge.deps import Allow, SessionDep
 from healthbridge.geography import service as geography
+from healthbridge.marks import N_
 from healthbridge.organisations import service as organisations
 from healthbridge.paging import MAX_LIMIT, PageRequest
 from healthbridge.policy import Action, Principal, is_allowed, visible_countries
+from healthbridge.web.i18n import gettext
 from healthbridge.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
@@ -24,16 +26,28 @@ TraineeReader = Annotated[Principal, Depends(Allow(Action.TRAINEE_READ))]
 
 #: Rows of the trainee list page; the API pages further.
 TRAINEE_PAGE_LIMIT = 200
+#: Each enrolment status and course mode as the pages name it (English, marked for the
+#: catalogues: the templates translate them with ``_()``).
+ENROLMENT_STATUS_LABELS = {
+    EnrolmentStatus.ENROLLED.value: N_("enrolled"),
+    EnrolmentStatus.COMPLETED.value: N_("completed"),
+    EnrolmentStatus.WITHDRAWN.value: N_("withdrawn"),
+}
+COURSE_MODE_LABELS = {
+    CourseMode.IN_PERSON.value: N_("in person"),
+    CourseMode.ONLINE.value: N_("online"),
+    CourseMode.HYBRID.value: N_("hybrid"),
+}
 
 
-def _chart(rows: list[CountryCounts]) -> dict[str, Any]:
-    """Plotly traces of trainees and completions by country (the table shows the same)."""
-    names = [r.country_name for r in rows]
+def _chart(rows: list[CountryCounts], names: dict[str, str]) -> dict[str, Any]:
+    """Plotly traces of trainees and completions by country (the table shows the same), named
+    in the request's language."""
     return {
-        "categories": names,
+        "categories": [names.get(r.country_code, r.country_name) for r in rows],
         "series": [
-            {"name": "Trainees", "values": [r.trainees for r in rows]},
-            {"name": "Completions", "values": [r.completions for r in rows]},
+            {"name": gettext("Trainees"), "values": [r.trainees for r in rows]},
+            {"name": gettext("Completions"), "values": [r.completions for r in rows]},
         ],
     }
 
@@ -49,6 +63,7 @@ def programmes_page(request: Request, session: SessionDep, actor: Reader) -> Res
     )
     totals = summaries.programme_totals(session=session, actor=actor)
     by_country = summaries.counts_by_country(session=session, actor=actor)
+    names = geography.country_names(session=session, actor=actor)
     return render(
         request,
         "training/programmes.html",
@@ -58,7 +73,8 @@ def programmes_page(request: Request, session: SessionDep, actor: Reader) -> Res
             "totals": totals,
             "empty": summaries.empty_totals(),
             "by_country": by_country,
-            "chart": _chart(by_country),
+            "chart": _chart(by_country, names),
+            "country_names": names,
             "may_read_trainees": _may_read_trainees(actor),
         },
     )
@@ -91,6 +107,7 @@ def trainees_page(
         "q": q or "",
         "country": (country or "").upper(),
         "programme": found,
+        "enrolment_statuses": ENROLMENT_STATUS_LABELS,
     }
     if is_htmx(request):
         return render(request, "training/_trainees_table.html", context)
@@ -126,6 +143,7 @@ def programme_page(request: Request, session: SessionDep, actor: Reader, code: s
         if programme.commitment_id
         else None
     )
+    names = geography.country_names(session=session, actor=actor)
     return render(
         request,
         "training/programme.html",
@@ -136,7 +154,9 @@ def programme_page(request: Request, session: SessionDep, actor: Reader, code: s
             "host": host,
             "project": project,
             "commitment": commitment,
-            "chart": _chart(summary.by_country),
+            "chart": _chart(summary.by_country, names),
+            "country_names": names,
+            "course_modes": COURSE_MODE_LABELS,
             "may_read_trainees": _may_read_trainees(actor),
         },
     )

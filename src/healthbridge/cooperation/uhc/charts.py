@@ -6,12 +6,13 @@ stays small) and use the platform's colours.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
 
 from healthbridge.cooperation.uhc.comparison import CountryValue, RegionalComparison, Trend
+from healthbridge.marks import N_
 
 BRAND = "#0b4f8a"
 EARLIER = "#8fb3d9"
@@ -60,8 +61,15 @@ def _bars(items: list[CountryValue], name: str, colour: str, *, with_year: bool)
     )
 
 
-def comparison_figure(comparison: RegionalComparison) -> go.Figure:
-    """Horizontal bars of every served country, best on top, for the comparison's year."""
+def _same(text: str) -> str:
+    return text
+
+
+def comparison_figure(
+    comparison: RegionalComparison, translate: Callable[[str], str] = _same
+) -> go.Figure:
+    """Horizontal bars of every served country, best on top, for the comparison's year
+    (its words passed through ``translate``: a page gives the request's language's)."""
     indicator = comparison.indicator
     same_year = [c for c in comparison.countries if c.has_value and c.year == comparison.year]
     earlier = comparison.earlier_years
@@ -69,7 +77,9 @@ def comparison_figure(comparison: RegionalComparison) -> go.Figure:
     if same_year:
         figure.add_trace(_bars(same_year, str(comparison.year), BRAND, with_year=False))
     if earlier:
-        figure.add_trace(_bars(earlier, "Latest earlier year", EARLIER, with_year=True))
+        figure.add_trace(
+            _bars(earlier, translate(N_("Latest earlier year")), EARLIER, with_year=True)
+        )
     order = [c.country_name for c in comparison.countries]
     figure.update_layout(
         barmode="overlay",
@@ -99,7 +109,7 @@ def comparison_figure(comparison: RegionalComparison) -> go.Figure:
                 "y": c.country_name,
                 "xref": "x",
                 "yref": "y",
-                "text": "no data",
+                "text": translate(N_("no data")),
                 "showarrow": False,
                 "xanchor": "left",
                 "font": {"color": "#4a5568", "size": 12},
@@ -112,8 +122,11 @@ def comparison_figure(comparison: RegionalComparison) -> go.Figure:
     return figure
 
 
-def trend_figure(trend: Trend, country_name: str) -> go.Figure:
-    """A line of the country's values by year, and the region's median dashed beside it."""
+def trend_figure(
+    trend: Trend, country_name: str, translate: Callable[[str], str] = _same
+) -> go.Figure:
+    """A line of the country's values by year, and the region's median dashed beside it (its
+    words passed through ``translate``)."""
     indicator = trend.indicator
     years = [o.year for o in trend.observations]
     figure = go.Figure()
@@ -131,14 +144,14 @@ def trend_figure(trend: Trend, country_name: str) -> go.Figure:
     )
     figure.add_trace(
         go.Scatter(
-            name="Median of reporting countries",
+            name=translate(N_("Median of reporting countries")),
             x=years,
             y=[trend.regional_median[y] for y in years],
             connectgaps=False,
             mode="lines+markers",
             line={"color": MEDIAN, "width": 2, "dash": "dash"},
             marker={"size": 6, "symbol": "diamond"},
-            hovertemplate="%{x}: %{y}<extra>median</extra>",
+            hovertemplate="%{x}: %{y}<extra>" + translate(N_("median")) + "</extra>",
         )
     )
     figure.update_layout(

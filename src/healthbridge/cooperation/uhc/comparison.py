@@ -13,6 +13,7 @@ from healthbridge.cooperation.uhc import service
 from healthbridge.cooperation.uhc.models import UhcIndicator, UhcObservation
 from healthbridge.errors import FieldError, Invalid
 from healthbridge.geography import service as geography
+from healthbridge.language import localized
 from healthbridge.paging import MAX_LIMIT, PageRequest
 from healthbridge.policy import Action, Principal, authorize
 
@@ -87,7 +88,7 @@ def _country_names(session: Session, actor: Principal) -> dict[str, str]:
     countries, _total = geography.list_countries(
         session=session, actor=actor, page=PageRequest(limit=MAX_LIMIT)
     )
-    return {c.code: c.name_en for c in countries}
+    return {c.code: localized(c.names, c.name_en) for c in countries}
 
 
 def regional_comparison(

@@ -11,12 +11,24 @@ from healthbridge.cooperation.uhc import charts, comparison, service
 from healthbridge.deps import Allow, SessionDep
 from healthbridge.errors import Invalid
 from healthbridge.geography import service as geography
+from healthbridge.language import localized
 from healthbridge.paging import MAX_LIMIT, PageRequest
 from healthbridge.policy import Action, Principal
+from healthbridge.web import i18n
+from healthbridge.web.i18n import gettext
 from healthbridge.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(Allow(Action.COOPERATION_READ))]
+
+
+def format_value(value: float | None) -> str:
+    """A value as the pages show it, in the request's language: at most one decimal, none when
+    it is zero."""
+    if value is None:
+        return "—"
+    rounded = round(value, 1)
+    return i18n.format_number(rounded, 0 if rounded == int(rounded) else 1)
 
 
 @router.get("/uhc", response_class=HTMLResponse)
@@ -39,13 +51,13 @@ def uhc_page(
             raise
         # A year kept from another indicator (the form without JavaScript): show the latest.
         compared = comparison.regional_comparison(session=session, actor=actor, indicator_code=code)
-        notice = f"No values in {year}: showing the latest year instead."
+        notice = gettext("No values in %(year)s: showing the latest year instead.") % {"year": year}
     context = {
         "indicators": indicators,
         "comparison": compared,
-        "figure": charts.figure_json(charts.comparison_figure(compared)),
+        "figure": charts.figure_json(charts.comparison_figure(compared, gettext)),
         "notice": notice,
-        "format_value": charts.format_value,
+        "format_value": format_value,
     }
     template = "uhc/_comparison.html" if is_htmx(request) else "uhc/index.html"
     return render(request, template, context)
@@ -63,7 +75,9 @@ def uhc_country_page(
     sections = [
         {
             "trend": trend,
-            "figure": charts.figure_json(charts.trend_figure(trend, found.name_en))
+            "figure": charts.figure_json(
+                charts.trend_figure(trend, localized(found.names, found.name_en), gettext)
+            )
             if trend.observations
             else None,
         }
@@ -76,6 +90,6 @@ def uhc_country_page(
             "country": found,
             "countries": countries,
             "sections": sections,
-            "format_value": charts.format_value,
+            "format_value": format_value,
         },
     )
