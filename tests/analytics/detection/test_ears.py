@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.typing import NDArray
@@ -172,6 +172,11 @@ def count_arrays(draw: st.DrawFn) -> NDArray[np.float64]:
 
 @settings(max_examples=150, deadline=None)
 @given(counts=count_arrays(), method=st.sampled_from(METHODS), baseline=st.integers(3, 9))
+@example(
+    counts=np.array([[0.0, 5e-324, 0.0, 1e-200, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]),
+    method="C1",
+    baseline=3,
+)
 def test_never_crashes_and_alarms_only_above_a_bound(
     counts: NDArray[np.float64], method: EarsMethod, baseline: int
 ) -> None:

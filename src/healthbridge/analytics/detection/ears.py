@@ -148,8 +148,10 @@ def _upperbound(
     if n_weeks <= first:
         return upperbound
     windows = sliding_window_view(y, baseline, axis=-1)[:, : n_weeks - first]
-    mean = windows.mean(axis=-1)
-    sd = np.maximum(windows.std(axis=-1, ddof=1), sigma)  # R's pmax(sd, minSigma): NaN stays
+    # Deviations of subnormal size square to zero (an underflow, harmless: the sd is 0 then).
+    with np.errstate(under="ignore"):
+        mean = windows.mean(axis=-1)
+        sd = np.maximum(windows.std(axis=-1, ddof=1), sigma)  # R's pmax(sd, minSigma): NaN stays
     if method != "C3":
         upperbound[:, first:] = mean + z * sd
         return upperbound
