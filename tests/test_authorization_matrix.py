@@ -170,6 +170,9 @@ CROSS_COUNTRY_PROBES: dict[tuple[str, str], ProbeFactory] = {
     ("GET", "/api/v1/cases"): lambda w: Probe(
         "/api/v1/cases", params={"country": "VNM"}, marker=viet_nam_case(w).marker
     ),
+    ("GET", "/api/v1/cases/export"): lambda w: Probe(
+        "/api/v1/cases/export", params={"country": "VNM"}, marker=viet_nam_case(w).marker
+    ),
     ("GET", "/api/v1/cases/{case_report_id}"): lambda w: (
         lambda r: Probe(f"/api/v1/cases/{r.case_report_id}", marker=r.marker)
     )(viet_nam_case(w)),

@@ -39,7 +39,12 @@ from healthbridge.geography import pages as geography_pages
 from healthbridge.geography import routes as geography_routes
 from healthbridge.organisations import pages as organisation_pages
 from healthbridge.organisations import routes as organisation_routes
-from healthbridge.problems import BodySizeLimit, RefuseNulCharacters, install_problem_handlers
+from healthbridge.problems import (
+    PROBLEM_RESPONSES,
+    BodySizeLimit,
+    RefuseNulCharacters,
+    install_problem_handlers,
+)
 from healthbridge.resources import catalogue_pages as resource_catalogue_pages
 from healthbridge.resources import catalogue_routes as resource_catalogue_routes
 from healthbridge.resources import plan_pages as resource_plan_pages
@@ -164,7 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = make_templates()
 
     for router in API_ROUTERS:
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
     for router in PAGE_ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=shell_pages.static_directory()), name="static")

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,6 +39,43 @@ _TITLES = {
     415: N_("Unsupported media type"),
     422: N_("Invalid input"),
     500: N_("Internal server error"),
+}
+
+#: The JSON schema of a problem body, as the handlers below write it (RFC 9457 plus ``errors``).
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "description": "`/problems/<slug>`: what kind of error"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string", "description": "what to change"},
+        "instance": {"type": "string", "description": "the path that was asked for"},
+        "errors": {
+            "type": "array",
+            "description": "one entry per invalid field (and row, for files)",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                    "row": {"type": "integer"},
+                },
+            },
+        },
+    },
+}
+
+#: Declared on every API operation (``include_router(responses=...)``): any client error is a
+#: problem+json, so the OpenAPI document says so instead of FastAPI's default 422 body.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {
+        "description": "Client error (invalid input, not authenticated, forbidden, not found, "
+        "conflict, too large, too many attempts): an RFC 9457 problem",
+        "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+    },
 }
 
 
@@ -149,7 +187,41 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def _database_unavailable(exc: Exception) -> bool:
+    """A database that cannot be reached or cut the connection (restarting, failing over):
+    the request may succeed later, nothing about it is wrong."""
+    return isinstance(exc, sa_exc.DBAPIError) and (
+        exc.connection_invalidated or isinstance(exc, sa_exc.OperationalError)
+    )
+
+
+def _unavailable(request: Request, exc: Exception) -> Response:
+    # 503 with Retry-After: clients and load balancers retry instead of reporting a bug.
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    detail = "the database is unavailable for the moment; try again shortly"
+    if wants_html(request):
+        return _html_error(request, 503, ERROR_TITLE, detail)
+    return problem(
+        503,
+        detail,
+        title="Service unavailable",
+        slug="database-unavailable",
+        instance=request.url.path,
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _on_database_error(request: Request, exc: Exception) -> Response:
+    # Answered here rather than by the catch-all, which re-raises after answering (and the
+    # server then drops the client's keep-alive connection). Other database errors are bugs.
+    if not _database_unavailable(exc):
+        raise exc
+    return _unavailable(request, exc)
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    if _database_unavailable(exc):
+        return _unavailable(request, exc)
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     detail = "an unexpected error occurred; it has been logged"
     if wants_html(request):
@@ -157,11 +229,29 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
     return problem(500, detail, instance=request.url.path)
 
 
+#: The largest integer SQLite stores (signed 64 bits).
+SQLITE_MAX_INTEGER = 2**63 - 1
+
+
+async def _on_overflow(request: Request, exc: Exception) -> Response:
+    # SQLite's driver refuses a Python int beyond 64 bits with OverflowError when it is bound to
+    # a statement: an identifier or number from the client that no record can have. (PostgreSQL
+    # compares it as numeric and finds nothing.) Any other overflow is ours: a 500.
+    if "SQLite INTEGER" not in str(exc):
+        return await _on_unexpected(request, exc)
+    detail = f"a number in the request is out of range: at most {SQLITE_MAX_INTEGER}"
+    if wants_html(request):
+        return _html_error(request, 422, N_("Invalid input"), detail)
+    return problem(422, detail, slug="invalid-input", instance=request.url.path)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem (or an error page)."""
     app.add_exception_handler(HealthBridgeError, _on_domain_error)
+    app.add_exception_handler(OverflowError, _on_overflow)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(sa_exc.DBAPIError, _on_database_error)
     app.add_exception_handler(Exception, _on_unexpected)
 
 

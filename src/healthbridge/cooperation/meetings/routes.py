@@ -325,7 +325,11 @@ def content_disposition(filename: str) -> str:
     "/documents/{document_id}/content",
     response_class=Response,
     summary="A document's content (ETag: its SHA-256)",
-    responses={200: {"content": {"application/octet-stream": {}}}, 304: {}},
+    # Served with the media type it was uploaded with (PDF, Word, plain text...).
+    responses={
+        200: {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
+        304: {"description": "Not modified: the If-None-Match ETag is current"},
+    },
 )
 def get_document_content(
     request: Request, session: SessionDep, actor: Reader, document_id: int
