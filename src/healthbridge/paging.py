@@ -69,14 +69,16 @@ def paginate(
             ],
         )
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    ordered = query.order_by(column.desc() if descending else column.asc(), *_tiebreak(query))
+    ties = [key.desc() if descending else key.asc() for key in _tiebreak(query)]
+    ordered = query.order_by(column.desc() if descending else column.asc(), *ties)
     rows = session.execute(ordered.limit(page.limit).offset(page.offset)).scalars().all()
     return list(rows), total
 
 
 def _tiebreak(query: Select[Any]) -> tuple[Any, ...]:
     """The primary key of the listed entity: rows equal in the sorted column keep one order, so
-    that consecutive pages neither repeat nor skip a row."""
+    that consecutive pages neither repeat nor skip a row. It runs the sort's way (newest id first
+    in a descending list), so one index on (filter, sort column, id) serves the whole order."""
     descriptions = query.column_descriptions
     entity = descriptions[0].get("entity") if descriptions else None
     if entity is None:

@@ -177,6 +177,8 @@ class CaseReport(Base):
         CheckConstraint(f"outcome IS NULL OR {one_of('outcome', OUTCOMES)}", name="outcome_known"),
         CheckConstraint(one_of("source_format", CASE_SOURCE_FORMATS), name="source_format_known"),
         Index("ix_case_reports_rollup", "country_code", "disease_code", "week"),
+        # The case list: a country's cases, newest report first (migration 0017).
+        Index("ix_case_reports_country_report", "country_code", "report_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
