@@ -39,6 +39,36 @@ Text = Annotated[str | None, Query(max_length=100)]
 Choice = Annotated[str | None, Query(max_length=20)]
 
 
+def _case_list_filter(
+    session: SessionDep,
+    country: Country = None,
+    disease: DiseaseCode = None,
+    classification: Choice = None,
+    area: Area = None,
+    from_week: Week = None,
+    to_week: Week = None,
+    from_date: Day = None,
+    to_date: Day = None,
+    q: Text = None,
+) -> case_queries.CaseFilter:
+    """The filters of a case list or export, checked (422 naming every bad one)."""
+    return case_queries.check_case_filter(
+        session=session,
+        country=country,
+        disease=disease,
+        classification=classification,
+        area=area,
+        from_week=from_week,
+        to_week=to_week,
+        from_date=from_date,
+        to_date=to_date,
+        q=q,
+    )
+
+
+CaseListFilter = Annotated[case_queries.CaseFilter, Depends(_case_list_filter)]
+
+
 @router.get(
     "/cases",
     response_model=CaseReportPage,
@@ -57,29 +87,9 @@ def list_cases(
     response: Response,
     session: SessionDep,
     actor: CaseReader,
+    where: CaseListFilter,
     page: PageDep,
-    country: Country = None,
-    disease: DiseaseCode = None,
-    classification: Choice = None,
-    area: Area = None,
-    from_week: Week = None,
-    to_week: Week = None,
-    from_date: Day = None,
-    to_date: Day = None,
-    q: Text = None,
 ) -> CaseReportPage:
-    where = case_queries.check_case_filter(
-        session=session,
-        country=country,
-        disease=disease,
-        classification=classification,
-        area=area,
-        from_week=from_week,
-        to_week=to_week,
-        from_date=from_date,
-        to_date=to_date,
-        q=q,
-    )
     rows, total = case_queries.list_cases(session=session, actor=actor, page=page, where=where)
     add_link_header(request, response, page, total)
     return CaseReportPage.model_validate(
@@ -106,28 +116,8 @@ def export_cases(
     request: Request,
     session: SessionDep,
     actor: CaseReader,
-    country: Country = None,
-    disease: DiseaseCode = None,
-    classification: Choice = None,
-    area: Area = None,
-    from_week: Week = None,
-    to_week: Week = None,
-    from_date: Day = None,
-    to_date: Day = None,
-    q: Text = None,
+    where: CaseListFilter,
 ) -> StreamingResponse:
-    where = case_queries.check_case_filter(
-        session=session,
-        country=country,
-        disease=disease,
-        classification=classification,
-        area=area,
-        from_week=from_week,
-        to_week=to_week,
-        from_date=from_date,
-        to_date=to_date,
-        q=q,
-    )
     query = case_export.prepare_export(session=session, actor=actor, where=where)
     name = f"cases-{where.country or actor.country or 'export'}.csv".lower()
     return StreamingResponse(
