@@ -158,49 +158,40 @@ WEEKLY_COLUMNS = (
 )  # fmt: skip
 
 
+def _token_of_new_account(session: Any, role: Role, country: str | None) -> str:
+    """A load-test account of ``role`` (of ``country``, or the region) and its API token."""
+    scope = country.lower() if country else "region"
+    user = accounts.create_user(
+        session=session,
+        actor=operator_principal("bench"),
+        user_in=UserCreate(
+            email=f"{role.value}.{scope}@load.example.org",
+            full_name=f"Load {role.value} {country or 'region'}",
+            role=role,
+            country=country,
+            password=PASSWORD,
+        ),
+    )
+    _, secret = accounts.issue_token(
+        session=session, user=user, kind="api", name="load", expires_at=None
+    )
+    return secret
+
+
 def accounts_and_events(
     engine: Engine, countries: list[str], diseases: list[str]
 ) -> dict[str, Any]:
     """The load test's accounts (a token each) and an open event per country."""
     factory = make_session_factory(engine)
-    operator = operator_principal("bench")
     tokens: dict[str, Any] = {"countries": {}, "regional": {}}
     with unit_of_work(factory) as session:
         for country in countries:
-            mine: dict[str, str] = {}
-            for role in (Role.EPIDEMIOLOGIST, Role.EOC_OFFICER, Role.FOCAL_POINT):
-                user = accounts.create_user(
-                    session=session,
-                    actor=operator,
-                    user_in=UserCreate(
-                        email=f"{role.value}.{country.lower()}@load.example.org",
-                        full_name=f"Load {role.value} {country}",
-                        role=role,
-                        country=country,
-                        password=PASSWORD,
-                    ),
-                )
-                _, secret = accounts.issue_token(
-                    session=session, user=user, kind="api", name="load", expires_at=None
-                )
-                mine[role.value] = secret
-            tokens["countries"][country] = mine
+            tokens["countries"][country] = {
+                role.value: _token_of_new_account(session, role, country)
+                for role in (Role.EPIDEMIOLOGIST, Role.EOC_OFFICER, Role.FOCAL_POINT)
+            }
         for role in (Role.EOC_OFFICER, Role.VIEWER):
-            user = accounts.create_user(
-                session=session,
-                actor=operator,
-                user_in=UserCreate(
-                    email=f"{role.value}.region@load.example.org",
-                    full_name=f"Load {role.value} region",
-                    role=role,
-                    country=None,
-                    password=PASSWORD,
-                ),
-            )
-            _, secret = accounts.issue_token(
-                session=session, user=user, kind="api", name="load", expires_at=None
-            )
-            tokens["regional"][role.value] = secret
+            tokens["regional"][role.value] = _token_of_new_account(session, role, None)
     events: dict[str, int] = {}
     with unit_of_work(factory) as session:
         for country in countries:
