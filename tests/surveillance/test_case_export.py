@@ -8,12 +8,12 @@ import datetime as dt
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from tests.surveillance.test_case_routes import case
 from typer.testing import CliRunner
 
 from healthbridge.accounts import service as accounts
@@ -21,7 +21,6 @@ from healthbridge.accounts.models import User
 from healthbridge.audit.models import AuditEntry
 from healthbridge.cli import app as cli
 from healthbridge.db import unit_of_work
-from healthbridge.interop.case_records import CaseRecord
 from healthbridge.interop.cases_csv import CASE_COLUMNS, write_cases_csv
 from healthbridge.policy import Principal, Role
 from healthbridge.settings import get_settings
@@ -30,32 +29,17 @@ from healthbridge.surveillance import case_export, case_queries, cases
 Headers = dict[str, str]
 
 
-def _case(case_id: str, country: str = "THA", **values: Any) -> CaseRecord:
-    fields: dict[str, Any] = {
-        "row": 0,
-        "country": country,
-        "case_id": case_id,
-        "disease": "dengue",
-        "classification": "confirmed",
-        "report_date": dt.date(2024, 3, 4),
-        "onset_date": dt.date(2024, 3, 1),
-        "area": "TH-10" if country == "THA" else "VN-SG",
-    }
-    fields.update(values)
-    return CaseRecord(**fields)
-
-
 THAI = [
-    _case("TH-1", sex="female", age_group="25-34", hospitalised=True),
-    _case("TH-2", classification="probable", travelled=True, travel_countries="LAO VNM"),
-    _case("TH-3", disease="measles", outcome="died", notification_date=dt.date(2024, 3, 5)),
-    _case("TH-4, with a comma", area=None, onset_date=None),
+    case("TH-1", sex="female", age_group="25-34", hospitalised=True),
+    case("TH-2", classification="probable", travelled=True, travel_countries="LAO VNM"),
+    case("TH-3", disease="measles", outcome="died", notification_date=dt.date(2024, 3, 5)),
+    case("TH-4, with a comma", area=None, onset_date=None),
 ]
 
 
 @pytest.fixture
 def loaded(session_factory: sessionmaker[Session], operator: Principal) -> None:
-    data = write_cases_csv([*THAI, _case("VN-1", "VNM")]).encode()
+    data = write_cases_csv([*THAI, case("VN-1", "VNM")]).encode()
     with unit_of_work(session_factory) as session:
         cases.import_case_file(session=session, actor=operator, data=data, filename="f.csv")
 
