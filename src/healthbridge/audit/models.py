@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String
+from sqlalchemy import JSON, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from healthbridge.db import Base, UTCDateTime
@@ -19,16 +19,21 @@ class AuditEntry(Base):
     """
 
     __tablename__ = "audit_entries"
+    __table_args__ = (
+        # The log's filtered lists (service.list_entries): newest (highest id) first.
+        Index("ix_audit_entries_action_id", "action", "id"),
+        Index("ix_audit_entries_country_id", "country_code", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     actor: Mapped[str] = mapped_column(String(320))
     actor_user_id: Mapped[int | None] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(80), index=True)
+    action: Mapped[str] = mapped_column(String(80))
     outcome: Mapped[str] = mapped_column(String(16))
     object_type: Mapped[str | None] = mapped_column(String(80))
     object_id: Mapped[str | None] = mapped_column(String(200))
-    country_code: Mapped[str | None] = mapped_column(String(3), index=True)
+    country_code: Mapped[str | None] = mapped_column(String(3))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -60,6 +61,8 @@ class Event(Base):
             name="activation_level_known",
         ),
         CheckConstraint("disease_code IS NOT NULL OR hazard IS NOT NULL", name="disease_or_hazard"),
+        # The board's order (eoc.queries.list_events): last changed first, ties by id.
+        Index("ix_events_updated", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -103,6 +103,17 @@ class WeeklyCount(Base):
             sqlite_where=text("area_code IS NULL"),
             postgresql_where=text("area_code IS NULL"),
         ),
+        # A series' list in its order (weekly.list_weekly_counts): week, area (national
+        # first), source, id. PostgreSQL only, like the signals' expression indexes.
+        Index(
+            "ix_weekly_counts_country_disease_week",
+            "country_code",
+            "disease_code",
+            "week_start",
+            text("coalesce(area_code, '')"),
+            "source",
+            "id",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -222,6 +233,7 @@ class LabResult(Base):
     __tablename__ = "lab_results"
     __table_args__ = (
         UniqueConstraint("country_code", "sample_id", "test_type", "pathogen"),
+        Index("ix_lab_results_country_sample", "country_code", "sample_date", "id"),
         CheckConstraint(one_of("test_type", TEST_TYPES), name="test_type_known"),
         CheckConstraint(one_of("result", LAB_RESULTS), name="result_known"),
         CheckConstraint(
@@ -295,6 +307,21 @@ class Signal(Base):
             postgresql_where=text("area_code IS NULL"),
         ),
         Index("ix_signals_status_week", "status", "week"),
+        # The queue's default order (signal_queue.list_signals): week, score (none last), id.
+        # PostgreSQL only: SQLite never matches a bound parameter to an index's expression.
+        Index(
+            "ix_signals_country_week",
+            "country_code",
+            "week_start",
+            text("coalesce(score, '-1e+300'::double precision)"),
+            "id",
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_signals_week",
+            "week_start",
+            text("coalesce(score, '-1e+300'::double precision)"),
+            "id",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
