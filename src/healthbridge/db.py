@@ -27,6 +27,14 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+#: ``info`` key of a unique constraint that PostgreSQL holds as the table's primary key instead
+#: (a partitioned table's keys must include its partition column, so there the pair is the key;
+#: SQLite keeps its integer rowid key and the constraint beside it).
+POSTGRESQL_PRIMARY_KEY = "postgresql_primary_key"
+
+#: Separates a partitioned table's name from its partition's: ``case_reports__tha``.
+PARTITION_SEPARATOR = "__"
+
 
 class Base(DeclarativeBase):
     """Declarative base of every table."""

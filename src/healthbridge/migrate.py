@@ -6,13 +6,14 @@ database without the source tree.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, MetaData, inspect
+from sqlalchemy import Engine, ForeignKeyConstraint, MetaData, UniqueConstraint, inspect
 
-from healthbridge.db import Base
+from healthbridge.db import PARTITION_SEPARATOR, POSTGRESQL_PRIMARY_KEY, Base
 
 
 def metadata() -> MetaData:
@@ -38,16 +39,45 @@ def metadata() -> MetaData:
     return Base.metadata
 
 
+def is_partition(name: str | None) -> bool:
+    """Whether a table is a partition of a partitioned table (``case_reports__tha``): made by a
+    migration on PostgreSQL, not a model of its own."""
+    return name is not None and PARTITION_SEPARATOR in name
+
+
 def is_modelled(
     obj: object, name: str | None, type_: str, reflected: bool, _compare: object
 ) -> bool:
     """Alembic's ``include_object``: leave out what the database makes beside our models.
 
     SQLite's FTS5 virtual tables (``<table>_fts``) and their shadow tables are created by
-    migrations with raw SQL and are not SQLAlchemy models.
+    migrations with raw SQL and are not SQLAlchemy models; nor are PostgreSQL's partitions.
     """
     fts = name is not None and (name.endswith("_fts") or "_fts_" in name)
-    return not (type_ == "table" and fts)
+    if type_ == "foreign_key_constraint" and isinstance(obj, ForeignKeyConstraint):
+        # PostgreSQL keeps one internal copy of a reference to a partitioned table per partition.
+        return not (reflected and is_partition(obj.referred_table.name))
+    return not (type_ == "table" and (fts or is_partition(name)))
+
+
+def include_object(dialect: str) -> Callable[[object, str | None, str, bool, object], bool]:
+    """:func:`is_modelled` for a database of ``dialect``: on PostgreSQL, also leave out the
+    unique constraints that it holds as a partitioned table's primary key (see
+    :data:`healthbridge.db.POSTGRESQL_PRIMARY_KEY`); Alembic does not compare primary keys."""
+
+    def included(
+        obj: object, name: str | None, type_: str, reflected: bool, compare: object
+    ) -> bool:
+        if (
+            dialect == "postgresql"
+            and type_ == "unique_constraint"
+            and isinstance(obj, UniqueConstraint)
+            and obj.info.get(POSTGRESQL_PRIMARY_KEY)
+        ):
+            return False
+        return is_modelled(obj, name, type_, reflected, compare)
+
+    return included
 
 
 def alembic_config(engine: Engine) -> Config:

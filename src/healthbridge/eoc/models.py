@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -162,10 +163,15 @@ class EventLink(Base):
         CheckConstraint(one_of("kind", LINK_KINDS), name="kind_known"),
         CheckConstraint(
             "(kind = 'signal' AND signal_id IS NOT NULL)"
-            " OR (kind = 'case' AND case_report_id IS NOT NULL)"
+            " OR (kind = 'case' AND case_report_id IS NOT NULL AND case_country_code IS NOT NULL)"
             " OR (kind = 'lab_result' AND lab_result_id IS NOT NULL)"
             " OR (kind IN ('document', 'note') AND text IS NOT NULL)",
             name="target_given",
+        ),
+        ForeignKeyConstraint(
+            ["case_report_id", "case_country_code"],
+            ["case_reports.id", "case_reports.country_code"],
+            ondelete="CASCADE",
         ),
     )
 
@@ -173,9 +179,10 @@ class EventLink(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(12))
     signal_id: Mapped[int | None] = mapped_column(ForeignKey("signals.id"), index=True)
-    case_report_id: Mapped[int | None] = mapped_column(
-        ForeignKey("case_reports.id", ondelete="CASCADE"), index=True
-    )
+    case_report_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: The linked case's country: with ``case_report_id`` the reference to the case (the case
+    #: table is partitioned by country, migration 0019).
+    case_country_code: Mapped[str | None] = mapped_column(String(3))
     lab_result_id: Mapped[int | None] = mapped_column(
         ForeignKey("lab_results.id", ondelete="CASCADE"), index=True
     )

@@ -245,6 +245,7 @@ def _resolve(
             errors.append(FieldError("target_id", f"no case report with id {target_id}"))
             return
         link.case_report_id = found.id
+        link.case_country_code = found.country_code
         country = found.country_code
     else:
         lab = session.get(LabResult, target_id)

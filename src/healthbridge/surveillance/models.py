@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -21,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from healthbridge.db import Base, UTCDateTime, one_of
+from healthbridge.db import POSTGRESQL_PRIMARY_KEY, Base, UTCDateTime, one_of
 
 #: Counts a country reported as aggregates (a CSV, DHIS2).
 SOURCE_AGGREGATE = "aggregate"
@@ -190,6 +191,11 @@ class CaseReport(Base):
         Index("ix_case_reports_rollup", "country_code", "disease_code", "week"),
         # The case list: a country's cases, newest report first (migration 0017).
         Index("ix_case_reports_country_report", "country_code", "report_date", "id"),
+        # What lab results and event links refer to (migration 0019). On PostgreSQL the table is
+        # partitioned by country and this pair *is* its primary key (a partitioned table's keys
+        # must include the partition column); SQLite keeps ``id`` as its rowid key and this
+        # constraint beside it.
+        UniqueConstraint("id", "country_code", info={POSTGRESQL_PRIMARY_KEY: True}),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -239,13 +245,17 @@ class LabResult(Base):
         CheckConstraint(
             "result_date IS NULL OR result_date >= sample_date", name="result_after_sample"
         ),
+        ForeignKeyConstraint(
+            ["case_report_id", "country_code"],
+            ["case_reports.id", "case_reports.country_code"],
+            ondelete="CASCADE",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_report_id: Mapped[int] = mapped_column(
-        ForeignKey("case_reports.id", ondelete="CASCADE"), index=True
-    )
-    #: The case's country, repeated so that scoping a lab list needs no join.
+    case_report_id: Mapped[int] = mapped_column(Integer, index=True)
+    #: The case's country, repeated so that scoping a lab list needs no join; with the case's id
+    #: it is the reference to the case (the case table is partitioned by country).
     country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"))
     sample_id: Mapped[str] = mapped_column(String(64))
     specimen: Mapped[str | None] = mapped_column(String(60))
