@@ -8,8 +8,9 @@ note, recorded with who and when, and audited. Detection reruns never reset it.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import Select, func, select
@@ -36,6 +37,9 @@ from healthbridge.surveillance.signals import (
     run_method,
     score,
 )
+
+#: A SELECT of signals or of figures about them, filtered the same way.
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
 
 MAX_NOTE_LENGTH = 2000
 #: Weeks an epicurve shows by default: two years up to the series' latest count.
@@ -108,7 +112,7 @@ def check_filter(
     )
 
 
-def _filtered(query: Select[Any], where: SignalFilter) -> Select[Any]:
+def _filtered(query: _Query, where: SignalFilter) -> _Query:
     if where.status:
         query = query.where(Signal.status == where.status)
     if where.country:
@@ -172,6 +176,23 @@ def list_signals(
     ).limit(page.limit)
     rows = session.scalars(ordered.offset(page.offset))
     return list(rows), total
+
+
+def count_by_country(
+    *,
+    session: Session,
+    actor: Principal,
+    where: SignalFilter | None = None,
+    except_status: str | None = None,
+) -> Counter[str]:
+    """How many signals match ``where`` in each country, leaving out those of ``except_status``:
+    one grouped count in the database (the situation room's map), not the signals themselves."""
+    authorize(actor, Action.SIGNAL_READ)
+    query = _filtered(select(Signal.country_code, func.count()), where or SignalFilter())
+    if except_status is not None:
+        query = query.where(Signal.status != except_status)
+    rows = session.execute(query.group_by(Signal.country_code)).tuples()
+    return Counter({country: count for country, count in rows})
 
 
 def get_signal(*, session: Session, actor: Principal, signal_id: int) -> Signal:

@@ -187,17 +187,10 @@ def _recent_signals(
 ) -> tuple[dt.date, Counter[str]]:
     first = week_of(today).plus(-(SIGNAL_WEEKS - 1))
     where = signal_queue.check_filter(from_week=str(first))
-    counts: Counter[str] = Counter()
-    offset = 0
-    while True:
-        page = PageRequest(limit=_BATCH, offset=offset)
-        rows, total = signal_queue.list_signals(
-            session=session, actor=actor, page=page, where=where
-        )
-        counts.update(s.country_code for s in rows if s.status != _CLOSED_SIGNAL)
-        offset += _BATCH
-        if offset >= total or not rows:
-            return first.monday, counts
+    counts = signal_queue.count_by_country(
+        session=session, actor=actor, where=where, except_status=_CLOSED_SIGNAL
+    )
+    return first.monday, counts
 
 
 def _highest(levels: list[str | None]) -> str | None:
