@@ -193,13 +193,14 @@ def count_cases_since(
     ``starts``: counts, no record leaves the query, so the read is not a personal-data read and
     is not audited (the situation room asks every minute). Refused as :func:`list_cases`."""
     countries = case_scope(actor, CaseFilter(), "case_report")
-    counts = []
-    for start in starts:
-        query = select(func.count(CaseReport.id)).where(
-            CaseReport.country_code.in_(countries), CaseReport.report_date >= start
-        )
-        counts.append(int(session.scalar(query) or 0))
-    return counts
+    if not starts:
+        return []
+    # One pass over the index from the earliest start, every count a filter of it.
+    query = select(*(func.count().filter(CaseReport.report_date >= start) for start in starts))
+    found = session.execute(
+        query.where(CaseReport.country_code.in_(countries), CaseReport.report_date >= min(starts))
+    ).one()
+    return [int(count or 0) for count in found]
 
 
 def list_cases(
