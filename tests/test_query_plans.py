@@ -83,8 +83,8 @@ def _page_plan(
     table: str,
 ) -> tuple[list[str], set[str]]:
     """Run a service's list in a rolled-back session; the node types and the indexes of the
-    plan of its page query (the one reading ``table`` with a ``LIMIT``), a partition's index
-    named by the partitioned table's."""
+    plan of its page query (the one reading ``table`` with a ``LIMIT``, not a bounded count), a
+    partition's index named by the partitioned table's."""
     statements, capture = _captured(engine)
     try:
         with session_factory() as session:
@@ -93,7 +93,9 @@ def _page_plan(
     finally:
         event.remove(engine, "before_cursor_execute", capture)
     [(page_sql, parameters)] = [
-        (s, p) for s, p in statements if f"FROM {table}" in s and "LIMIT" in s
+        (s, p)
+        for s, p in statements
+        if f"FROM {table}" in s and "LIMIT" in s and not s.startswith("SELECT count(")
     ]
     with session_factory() as session:
         plan = _plan(session, page_sql, parameters)

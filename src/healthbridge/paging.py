@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Select, func, inspect, select
+from sqlalchemy import Select, func, inspect, literal, select
 from sqlalchemy.orm import Session
 
 from healthbridge.errors import FieldError, Invalid
@@ -22,6 +22,9 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 #: Past this no list has rows; bounding it keeps the value inside every database's integers.
 MAX_OFFSET = 2**31 - 1
+#: How far the lists of the largest tables (millions of case reports) count their rows: past
+#: it they say "more than", as an exact count would cost more than the page itself.
+COUNT_LIMIT = 10_000
 
 
 class Page(BaseModel, Generic[T]):
@@ -33,6 +36,9 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+    #: ``False`` when the list has more than ``total`` rows: lists of the largest tables count
+    #: their rows only so far (see :data:`COUNT_LIMIT`); the ``next`` link is still given.
+    total_exact: bool = True
 
 
 @dataclass(frozen=True)
@@ -52,10 +58,29 @@ def paginate(
     sortable: dict[str, Any],
     default_sort: str,
 ) -> tuple[list[Any], int]:
-    """Run ``query`` for one page; ``sortable`` maps public sort keys to columns.
+    """Run ``query`` for one page; ``sortable`` maps public sort keys to columns. The total is
+    exact.
 
     Raises :class:`Invalid` naming the ``sort`` field when the key is not sortable.
     """
+    rows, total, _exact = paginate_counted(
+        session, query, page, sortable=sortable, default_sort=default_sort
+    )
+    return rows, total
+
+
+def paginate_counted(
+    session: Session,
+    query: Select[Any],
+    page: PageRequest,
+    *,
+    sortable: dict[str, Any],
+    default_sort: str,
+    count_limit: int | None = None,
+) -> tuple[list[Any], int, bool]:
+    """:func:`paginate`, counting the matching rows only up to ``count_limit`` (or the end of
+    the page, if further) when it is given: ``(rows, total, exact)``; when ``exact`` is
+    ``False`` there are more than ``total`` rows, and ``total`` is past the page's end."""
     key = page.sort or default_sort
     descending = key.startswith("-")
     column = sortable.get(key.removeprefix("-"))
@@ -68,11 +93,18 @@ def paginate(
                 )
             ],
         )
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    counted = query.order_by(None)
+    bound = None if count_limit is None else max(count_limit, page.offset + page.limit + 1)
+    if bound is not None:
+        # Only whether rows exist matters: no columns, so an index alone can answer.
+        counted = counted.with_only_columns(literal(1), maintain_column_froms=True)
+        counted = counted.limit(bound + 1)
+    total = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+    exact = bound is None or total <= bound
     ties = [key.desc() if descending else key.asc() for key in _tiebreak(query)]
     ordered = query.order_by(column.desc() if descending else column.asc(), *ties)
     rows = session.execute(ordered.limit(page.limit).offset(page.offset)).scalars().all()
-    return list(rows), total
+    return list(rows), (total if exact or bound is None else bound), exact
 
 
 def _tiebreak(query: Select[Any]) -> tuple[Any, ...]:

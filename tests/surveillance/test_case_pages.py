@@ -17,7 +17,7 @@ from tests.conftest import TEST_PASSWORD
 from healthbridge.accounts.models import User
 from healthbridge.db import unit_of_work
 from healthbridge.policy import Principal, Role
-from healthbridge.surveillance import case_demo
+from healthbridge.surveillance import case_demo, case_queries
 from healthbridge.surveillance.models import CaseReport
 
 Headers = dict[str, str]
@@ -69,6 +69,23 @@ def test_the_list_shows_the_readers_country_only(client: TestClient, thai: Heade
     assert 'data-testid="turnaround"' in page and "DEMO National Institute of Health" in page
     assert 'action="/surveillance/cases/import"' in page
     assert '<a href="/surveillance/cases">Cases</a>' in page or 'href="/surveillance/cases"' in page
+
+
+@pytest.mark.usefixtures("demo_data")
+def test_a_list_past_the_count_limit_says_more_than_and_still_pages(
+    client: TestClient, thai: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A country's millions of cases are counted only so far (here 100 of its 150).
+    monkeypatch.setattr(case_queries, "COUNT_LIMIT", 100)
+    page = client.get(PAGE, headers=thai).text
+    assert "100+ case reports, newest first: 1–50 shown" in text_of(page)
+    assert re.search(r'<a href="/surveillance/cases\?[^"]+">Next</a>', page)
+    last = client.get(PAGE, params={"offset": 100, "limit": 50}, headers=thai).text
+    assert "150 case reports, newest first: 101–150 shown" in text_of(last)
+    api = client.get("/api/v1/cases", headers=thai).json()
+    assert (api["total"], api["total_exact"]) == (100, False)
+    whole = client.get("/api/v1/cases", params={"offset": 100}, headers=thai).json()
+    assert (whole["total"], whole["total_exact"]) == (150, True)
 
 
 @pytest.mark.usefixtures("demo_data")

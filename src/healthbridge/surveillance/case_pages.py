@@ -185,10 +185,13 @@ def _after_import(
 def _list_context(
     session: Session, actor: Principal, where: case_queries.CaseFilter, page: PageRequest
 ) -> dict[str, Any]:
-    rows, total = case_queries.list_cases(session=session, actor=actor, page=page, where=where)
+    rows, total, exact = case_queries.list_cases(
+        session=session, actor=actor, page=page, where=where
+    )
     return {
         "cases": rows,
         "total": total,
+        "total_exact": exact,
         "shown": len(rows),
         "page": page,
         "readable": True,

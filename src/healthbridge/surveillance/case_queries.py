@@ -22,7 +22,13 @@ from healthbridge.errors import FieldError, Invalid, NotFound
 from healthbridge.geography import service as geography
 from healthbridge.interop.isoweek import InvalidWeek, parse_week
 from healthbridge.interop.weekly_csv import DiseaseCodes
-from healthbridge.paging import PageRequest, like_pattern, paginate
+from healthbridge.paging import (
+    COUNT_LIMIT,
+    PageRequest,
+    like_pattern,
+    paginate,
+    paginate_counted,
+)
 from healthbridge.policy import Action, Principal, authorize, visible_countries
 from healthbridge.surveillance.models import (
     CASE_CLASSIFICATIONS,
@@ -205,23 +211,37 @@ def count_cases_since(
 
 def list_cases(
     *, session: Session, actor: Principal, page: PageRequest, where: CaseFilter | None = None
-) -> tuple[list[CaseReport], int]:
+) -> tuple[list[CaseReport], int, bool]:
     """Case reports matching ``where``, of the actor's own country, newest report first by
     default (``sort``: report_date, week, case_id, disease, area, updated_at, id; ``-`` for
-    descending). The read is audited."""
+    descending): ``(rows, total, exact)``. A country holds millions of cases, so they are counted
+    only up to :data:`~healthbridge.paging.COUNT_LIMIT` (``exact`` is ``False`` past it). The
+    read is audited."""
     where = where or CaseFilter()
     countries = case_scope(actor, where, "case_report")
     query = filter_cases(select(CaseReport), where, countries)
-    rows, total = paginate(session, query, page, sortable=CASE_SORTS, default_sort="-report_date")
+    rows, total, exact = paginate_counted(
+        session,
+        query,
+        page,
+        sortable=CASE_SORTS,
+        default_sort="-report_date",
+        count_limit=COUNT_LIMIT,
+    )
     audit.record(
         session=session,
         actor=actor,
         action="case_report.list",
         object_type="case_report",
         country=countries[0] if len(countries) == 1 else None,
-        detail={"filters": where.as_detail(), "returned": len(rows), "total": total},
+        detail={
+            "filters": where.as_detail(),
+            "returned": len(rows),
+            "total": total,
+            "total_exact": exact,
+        },
     )
-    return rows, total
+    return rows, total, exact
 
 
 def get_case(*, session: Session, actor: Principal, case_report_id: int) -> CaseReport:

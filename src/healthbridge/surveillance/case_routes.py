@@ -90,10 +90,18 @@ def list_cases(
     where: CaseListFilter,
     page: PageDep,
 ) -> CaseReportPage:
-    rows, total = case_queries.list_cases(session=session, actor=actor, page=page, where=where)
+    rows, total, exact = case_queries.list_cases(
+        session=session, actor=actor, page=page, where=where
+    )
     add_link_header(request, response, page, total)
     return CaseReportPage.model_validate(
-        {"items": rows, "total": total, "limit": page.limit, "offset": page.offset}
+        {
+            "items": rows,
+            "total": total,
+            "limit": page.limit,
+            "offset": page.offset,
+            "total_exact": exact,
+        }
     )
 
 
