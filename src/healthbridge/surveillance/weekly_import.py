@@ -7,8 +7,9 @@ regional reporter, any country's).
 
 An import is atomic and idempotent: every row is read and checked, and every country it touches
 authorised, before anything is written; new counts are inserted and changed ones updated in
-batches, in the caller's transaction, which the border commits once. The same file imported
-twice stores its counts once (the second time they are all ``unchanged``).
+batches (on PostgreSQL through ``COPY`` into a temporary table), in the caller's transaction,
+which the border commits once. The same file imported twice stores its counts once (the second
+time they are all ``unchanged``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,24 @@ CountryField = Callable[[int], str]
 
 T = TypeVar("T")
 _Key = tuple[str, str | None, str, str]
+#: ``(id or None, country, area, disease, week, week_start, cases, deaths)`` of a count to
+#: write: ``None`` for a new count, the stored id for a changed one.
+_StageRow = tuple[int | None, str, str | None, str, str, dt.date, int, int | None]
+#: Whether PostgreSQL imports write through ``COPY`` and a temporary table (the default), or
+#: through the batched ``INSERT`` and ``UPDATE`` statements of SQLite (for the comparisons of the
+#: tests and of ``bench/ingest.py``).
+COPY_ON_POSTGRESQL = True
+_STAGE = "weekly_counts_stage"
+_STAGE_COLUMNS = (
+    "id",
+    "country_code",
+    "area_code",
+    "disease_code",
+    "week",
+    "week_start",
+    "cases",
+    "deaths",
+)
 # Core inserts: the rows are plain values, so the ORM's per-row bookkeeping is not needed.
 _TABLE = cast(Table, WeeklyCount.__table__)
 
@@ -315,57 +334,161 @@ def _store(
     progress: ImportProgress | None,
 ) -> tuple[int, int, int]:
     """Insert the new counts and update the changed ones, in batches; ``(created, updated,
-    unchanged)``."""
+    unchanged)``.
+
+    What is stored is looked up first (one query) and compared in Python, whichever the
+    database; the writes are then batched ``INSERT`` and ``UPDATE`` statements, or on PostgreSQL
+    (with :data:`COPY_ON_POSTGRESQL`) one ``COPY`` into a temporary table and one ``INSERT``
+    and one ``UPDATE`` from it (:func:`_merge_with_copy`).
+    """
     stored = _stored(session, counts, source)
-    new: list[dict[str, Any]] = []
-    changed: list[dict[str, Any]] = []
+    new: list[_StageRow] = []
+    changed: list[_StageRow] = []
     unchanged = 0
     for count in counts:
         week = str(count.week)
         found = stored.get((count.country, count.area, count.disease, week))
-        if found is None:
-            new.append(
-                {
-                    "country_code": count.country,
-                    "area_code": count.area,
-                    "disease_code": count.disease,
-                    "week": week,
-                    "week_start": count.week.monday,
-                    "cases": count.cases,
-                    "deaths": count.deaths,
-                    "source": source,
-                    "reported_at": now,
-                    "updated_at": now,
-                }
-            )
-        elif found[1:] == (count.cases, count.deaths):
+        if found is not None and found[1:] == (count.cases, count.deaths):
             unchanged += 1
-        else:
-            changed.append(
-                {"id": found[0], "cases": count.cases, "deaths": count.deaths, "updated_at": now}
-            )
-    total = len(new) + len(changed)
+            continue
+        staged = (
+            None if found is None else found[0],
+            count.country,
+            count.area,
+            count.disease,
+            week,
+            count.week.monday,
+            count.cases,
+            count.deaths,
+        )
+        (new if found is None else changed).append(staged)
+    if COPY_ON_POSTGRESQL and session.get_bind().dialect.name == "postgresql":
+        _merge_with_copy(session, new, changed, source=source, now=now, progress=progress)
+    else:
+        _write_batches(session, new, changed, source=source, now=now, progress=progress)
+    return len(new), len(changed), unchanged
+
+
+def _write_batches(
+    session: Session,
+    new: Sequence[_StageRow],
+    changed: Sequence[_StageRow],
+    *,
+    source: str,
+    now: dt.datetime,
+    progress: ImportProgress | None,
+) -> None:
+    """Batched Core ``INSERT`` statements of the new counts and ``UPDATE`` statements of the
+    changed ones (any database; SQLite's path)."""
+    inserts: list[dict[str, Any]] = [
+        {
+            "country_code": country,
+            "area_code": area,
+            "disease_code": disease,
+            "week": week,
+            "week_start": monday,
+            "cases": cases,
+            "deaths": deaths,
+            "source": source,
+            "reported_at": now,
+            "updated_at": now,
+        }
+        for _id, country, area, disease, week, monday, cases, deaths in new
+    ]
+    updates: list[dict[str, Any]] = [
+        {"id": id_, "cases": cases, "deaths": deaths, "updated_at": now}
+        for id_, *_key, cases, deaths in changed
+    ]
+    total = len(inserts) + len(updates)
     done = 0
     try:
-        for batch in _batches(new):
+        for batch in _batches(inserts):
             session.execute(insert(_TABLE), batch)
             done += len(batch)
             if progress is not None:
                 progress("store", done, total)
     except IntegrityError:
         # Only a concurrent import of the same weeks gets here: we looked the keys up first.
-        raise Conflict(
-            "another import stored some of these weekly counts at the same time; "
-            "nothing was imported: send the file again"
-        ) from None
-    for batch in _batches(changed):
+        raise _concurrent() from None
+    for batch in _batches(updates):
         session.execute(update(WeeklyCount), batch)
         done += len(batch)
         if progress is not None:
             progress("store", done, total)
     if progress is not None and total == 0:
         progress("store", 0, 0)
-    return len(new), len(changed), unchanged
+
+
+def _merge_with_copy(
+    session: Session,
+    new: Sequence[_StageRow],
+    changed: Sequence[_StageRow],
+    *,
+    source: str,
+    now: dt.datetime,
+    progress: ImportProgress | None,
+) -> None:
+    """PostgreSQL: stream the new and the changed counts (the new ones without an id) into a
+    temporary table with ``COPY ... FROM STDIN``, a batch at a time, then insert the new ones
+    and update the changed ones (by id) from it, one statement each.
+
+    Everything runs on the session's connection, inside the caller's transaction: a failing
+    row aborts it, and the temporary table (dropped here, and in any case at commit) goes with
+    it. A unique violation (a concurrent import stored some of the keys after we looked them
+    up) or a changed count that is gone meanwhile is :class:`Conflict`.
+    """
+    total = len(new) + len(changed)
+    if total == 0:
+        if progress is not None:
+            progress("store", 0, 0)
+        return
+    session.flush()
+    driver = cast(Any, session.connection().connection.driver_connection)
+    names = ", ".join(_STAGE_COLUMNS)
+    values = ", ".join(_STAGE_COLUMNS[1:])
+    done = 0
+    try:
+        with driver.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {_STAGE} (id integer, country_code text, "
+                "area_code text, disease_code text, week text, week_start date, "
+                "cases integer, deaths integer) ON COMMIT DROP"
+            )
+            for rows in (new, changed):
+                for batch in _batches(rows):
+                    with cursor.copy(f"COPY {_STAGE} ({names}) FROM STDIN") as stream:
+                        for staged in batch:
+                            stream.write_row(staged)
+                    done += len(batch)
+                    if progress is not None and done < total:
+                        progress("store", done, total)
+            cursor.execute(
+                f"INSERT INTO weekly_counts ({values}, source, reported_at, updated_at) "  # noqa: S608
+                f"SELECT {values}, %s, %s, %s FROM {_STAGE} WHERE id IS NULL",
+                (source, now, now),
+            )
+            cursor.execute(
+                f"UPDATE weekly_counts AS w SET cases = s.cases, deaths = s.deaths, "  # noqa: S608
+                f"updated_at = %s FROM {_STAGE} AS s WHERE w.id = s.id",
+                (now,),
+            )
+            updated = cursor.rowcount
+            cursor.execute(f"DROP TABLE {_STAGE}")
+    except Exception as exc:
+        if any(cls.__name__ == "IntegrityError" for cls in type(exc).__mro__):
+            raise _concurrent() from None
+        raise
+    if updated != len(changed):
+        raise _concurrent()
+    if progress is not None:
+        progress("store", total, total)
+
+
+def _concurrent() -> Conflict:
+    return Conflict(
+        "another import stored some of these weekly counts at the same time; "
+        "nothing was imported: send the file again"
+    )
 
 
 def _stored(
