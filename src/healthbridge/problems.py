@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from healthbridge.errors import HealthBridgeError, TooManyAttempts, Unauthenticated
+from healthbridge.inputs import INT_MAX, INT_MIN
 from healthbridge.marks import N_
 from healthbridge.web import i18n
 from healthbridge.web.templating import request_language
@@ -195,6 +196,24 @@ def _database_unavailable(exc: Exception) -> bool:
     )
 
 
+def _client_number_out_of_range(exc: Exception) -> bool:
+    """PostgreSQL refused a number beyond its ``integer`` (``22003``) that the statement was
+    given, not computed: an identifier from the client's path or query that no record can
+    have (SQLite, 64-bit, finds nothing instead; request bodies are checked by
+    :class:`~healthbridge.inputs.InputModel`)."""
+    if not isinstance(exc, sa_exc.DataError) or getattr(exc.orig, "sqlstate", None) != "22003":
+        return False
+    params: Any = exc.params
+    rows = params if isinstance(params, list | tuple) else [params]
+    values = [
+        value for row in rows for value in (row.values() if isinstance(row, dict) else row or ())
+    ]
+    return any(
+        isinstance(v, int) and not isinstance(v, bool) and not INT_MIN <= v <= INT_MAX
+        for v in values
+    )
+
+
 def _unavailable(request: Request, exc: Exception) -> Response:
     # 503 with Retry-After: clients and load balancers retry instead of reporting a bug.
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
@@ -214,6 +233,11 @@ def _unavailable(request: Request, exc: Exception) -> Response:
 async def _on_database_error(request: Request, exc: Exception) -> Response:
     # Answered here rather than by the catch-all, which re-raises after answering (and the
     # server then drops the client's keep-alive connection). Other database errors are bugs.
+    if _client_number_out_of_range(exc):
+        detail = f"a number in the request is out of range: from {INT_MIN} to {INT_MAX}"
+        if wants_html(request):
+            return _html_error(request, 422, N_("Invalid input"), detail)
+        return problem(422, detail, slug="invalid-input", instance=request.url.path)
     if not _database_unavailable(exc):
         raise exc
     return _unavailable(request, exc)
