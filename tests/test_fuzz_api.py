@@ -15,16 +15,23 @@ copy of that seeded database, so that writes of one pair never change what the n
 (reads only add to the audit log, and skip the copy). Within a pair, writes of one example are
 seen by the next (as they would be in real use).
 
+A cheaper pass runs on PostgreSQL (stricter: 32-bit ``integer`` columns, typed comparisons),
+where the suite has it: the same demo data, one role (:data:`PG_ROLE`), one example per
+operation, all operations in one test (the demo data is loaded once), sharing one database.
+
 The examples are derandomised (the same requests on every run) and few in CI. A bigger run by
 hand: ``HEALTHBRIDGE_FUZZ_EXAMPLES=100 .venv/bin/pytest -q -p no:cacheprovider
 tests/test_fuzz_api.py`` (``-n 4`` spreads it; ``HEALTHBRIDGE_FUZZ_SEED=<n>`` draws other
-requests instead of the derandomised ones).
+requests instead of the derandomised ones); on PostgreSQL
+``HEALTHBRIDGE_FUZZ_PG_EXAMPLES=25 scripts/with-postgres .venv/bin/pytest -q -p no:cacheprovider
+tests/test_fuzz_api.py -k postgresql``.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +49,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
 
 from healthbridge import flows, migrate
 from healthbridge.accounts import service as accounts
@@ -60,6 +68,11 @@ SECRET_KEY = "fuzz-secret-key-" + "x" * 40
 BASE_URL = "http://testserver"
 #: Countries of the fuzzing users: Thailand for country roles, none for regional ones.
 COUNTRY = "THA"
+#: The PostgreSQL pass: one role, the one with the widest rights (every write route that any
+#: role may call but the country-only ones), and fewer examples per operation.
+PG_ROLE = Role.REGIONAL_ADMIN
+PG_EXAMPLES = int(os.environ.get("HEALTHBRIDGE_FUZZ_PG_EXAMPLES", "1"))
+PG_ENV = "HEALTHBRIDGE_TEST_POSTGRES_URL"
 
 
 def _openapi_document() -> dict[str, Any]:
@@ -106,8 +119,9 @@ class FuzzWorld:
         shutil.copyfile(self.template, self.database)
 
 
-def _seed(url: str) -> dict[Role, dict[str, str]]:
-    """Demo data and one user per role with an API token; bearer headers per role."""
+def _seed(url: str, roles: list[Role] | None = None) -> dict[Role, dict[str, str]]:
+    """Demo data and one user per role (of ``roles``, default all) with an API token; bearer
+    headers per role."""
     engine = make_engine(url)
     operator = operator_principal("fuzz")
     try:
@@ -116,7 +130,7 @@ def _seed(url: str) -> dict[Role, dict[str, str]]:
         with unit_of_work(factory) as session:
             flows.load_demo(session=session, actor=operator)
         headers: dict[Role, dict[str, str]] = {}
-        for role in Role:
+        for role in roles or list(Role):
             country = None if role in REGIONAL_ONLY_ROLES else COUNTRY
             with unit_of_work(factory) as session:
                 user = accounts.create_user(
@@ -214,6 +228,71 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzWorld]:
     app.state.engine.dispose()
 
 
+def _pg_url(database: str) -> str:
+    url = make_url(os.environ[PG_ENV])
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return url.set(database=database).render_as_string(hide_password=False)
+
+
+@dataclass
+class PgFuzzWorld:
+    """The app on a working copy (``CREATE DATABASE ... TEMPLATE``) of a seeded PostgreSQL
+    database."""
+
+    app: FastAPI
+    client: ASGIClient
+    admin: Engine
+    template: str
+    database: str
+    headers: dict[str, str]
+    known: dict[str, dict[str, Any]]
+
+    def signed_in(self) -> bool:
+        """Whether the fuzzing user still signs in with their token, in their role."""
+        response = self.client.get(f"{API_PREFIX}/me", headers=self.headers)
+        return response.status_code == 200 and response.json().get("role") == PG_ROLE.value
+
+    def reset(self) -> None:
+        """Put the working database back to the seeded state."""
+        self.app.state.engine.dispose()
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            connection.exec_driver_sql(
+                f'CREATE DATABASE "{self.database}" TEMPLATE "{self.template}"'
+            )
+
+
+@pytest.fixture(scope="module")
+def pg_world(pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgFuzzWorld]:
+    """The demo data on PostgreSQL (from the suite's migrated template), one user of
+    :data:`PG_ROLE`, and the app on a working copy."""
+    suffix = f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:6]}"
+    template, database = f"hb_fuzz_seed_{suffix}", f"hb_fuzz_{suffix}"
+    admin = create_engine(_pg_url("postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{template}" TEMPLATE "{pg_template}"')
+    try:
+        headers = _seed(_pg_url(template), roles=[PG_ROLE])[PG_ROLE]
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
+        settings = Settings(
+            database_url=_pg_url(database),
+            secret_key=SECRET_KEY,
+            data_dir=tmp_path_factory.mktemp("fuzz_pg") / "data",
+        )
+        app = create_app(settings)
+        with ASGIClient(app, base_url=BASE_URL) as client:
+            known = _known_identifiers(client, headers)
+            yield PgFuzzWorld(app, client, admin, template, database, headers, known)
+        app.state.engine.dispose()
+    finally:
+        with admin.connect() as connection:
+            for name in (database, template):
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
 def _strategy(label: str, known: dict[str, dict[str, Any]]) -> st.SearchStrategy[Any]:
     operation = OPERATIONS[label]
     strategies = [
@@ -256,6 +335,90 @@ def test_operation_answers_as_documented(world: FuzzWorld, label: str, role: Rol
     if SEED is not None:
         run = seed(int(SEED))(run)
     run()
+
+
+def _pg_order(label: str) -> tuple[tuple[int, int], str]:
+    """Reads first, deletions last (they take away the records later operations reach), and
+    the operations on the fuzzing user's own sign-in at the very end."""
+    method, path = label.split(" ", 1)
+    own = path.startswith((f"{API_PREFIX}/auth", f"{API_PREFIX}/me", f"{API_PREFIX}/users"))
+    return (int(own), {"GET": 0, "DELETE": 2}.get(method, 1)), label
+
+
+def test_every_operation_answers_as_documented_on_postgresql(pg_world: PgFuzzWorld) -> None:
+    """The same checks on PostgreSQL (stricter than SQLite: 32-bit integers, typed
+    comparisons), every operation as :data:`PG_ROLE`, :data:`PG_EXAMPLES` example(s) each.
+
+    Then every integer path parameter in turn gets 2**31 (one past PostgreSQL's ``integer``,
+    the rest of the path from existing records): no 5xx.
+
+    One test, so that the demo data is loaded once (not once per worker): a failure names
+    every operation that failed. The operations share the database, as in real use; it is
+    copied back from the seeded one only when a write cost the fuzzing user their sign-in or
+    their role."""
+    resolved = [path for path, values in pg_world.known.items() if values]
+    assert len(resolved) >= len(pg_world.known) // 2, "the demo data is missing"
+    failures: dict[str, str] = {}
+    for label in sorted(OPERATIONS, key=_pg_order):
+        reading = label.startswith("GET ")
+
+        @settings(
+            max_examples=PG_EXAMPLES,
+            derandomize=SEED is None,
+            database=None,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+            print_blob=True,
+        )
+        @given(case=_strategy(label, pg_world.known))
+        def run(case: schemathesis.Case) -> None:
+            case.call_and_validate(
+                base_url=BASE_URL, session=pg_world.client, headers=pg_world.headers, checks=CHECKS
+            )
+
+        if SEED is not None:
+            run = seed(int(SEED))(run)
+        try:
+            run()
+        except Exception as failed:  # every operation is tried, and all failures reported
+            failures[label] = f"{type(failed).__name__}: {failed}"
+        if not reading and not pg_world.signed_in():
+            pg_world.reset()
+    for label in sorted(OPERATIONS, key=_pg_order):
+        # Derandomised examples rarely draw such numbers.
+        method, path = label.split(" ", 1)
+        known = pg_world.known.get(path, {})
+        for name in _integer_path_parameters(method, path):
+            values = {**known, name: 2**31}
+            if set(_names(path)) - set(values):
+                continue
+            try:
+                response = pg_world.client.request(
+                    method, path.format(**values), json={}, headers=pg_world.headers
+                )
+            except Exception as failed:  # the test client re-raises what the app did not answer
+                failures[f"{label} with {name}={2**31}"] = f"{type(failed).__name__}: {failed}"
+            else:
+                if response.status_code >= 500:
+                    failures[f"{label} with {name}={2**31}"] = response.text[:300]
+        if method != "GET" and not pg_world.signed_in():
+            pg_world.reset()
+    assert not failures, "\n\n".join(f"{label}\n{why}" for label, why in failures.items())
+
+
+def _names(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{")]
+
+
+def _integer_path_parameters(method: str, path: str) -> list[str]:
+    """The path parameters of an operation that the document types ``integer``."""
+    operation = SCHEMA.raw_schema["paths"][path][method.lower()]
+    return [
+        p["name"]
+        for p in operation.get("parameters", [])
+        if p.get("in") == "path" and p.get("schema", {}).get("type") == "integer"
+    ]
 
 
 def test_every_operation_is_fuzzed() -> None:
