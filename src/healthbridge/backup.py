@@ -28,6 +28,7 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -38,7 +39,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -92,6 +93,13 @@ REFERENCE_TABLES = frozenset(
 )
 REFERENCE_AUDIT_ACTION = "reference.seed"
 _ZIP_MAGIC = b"PK\x03\x04"
+#: Bounds that keep a hostile archive (a ZIP bomb) from filling memory: the manifest and one row
+#: of a table file are never inflated past these, and only the methods written here are read
+#: (deflate expands at most about 1000 times; bzip2 and LZMA much more).
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+MAX_ROW_BYTES = 256 * 1024 * 1024
+_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
+_READ_BUFFER = 1024 * 1024
 
 #: Called when a table is done: its name and its number of rows.
 TableHook = Callable[[str, int], None]
@@ -437,6 +445,7 @@ def _open_archive(path: Path) -> zipfile.ZipFile:
 def read_manifest(zf: zipfile.ZipFile, path: Path) -> Manifest:
     """The manifest of the archive, checked against this version's format and tables."""
     try:
+        _check_member(zf.getinfo(MANIFEST), path, limit=MAX_MANIFEST_BYTES)
         data = json.loads(zf.read(MANIFEST))
     except KeyError:
         raise BackupError(f"{path} is not a HealthBridge backup (no {MANIFEST})") from None
@@ -495,9 +504,36 @@ def _check_schema(manifest: Manifest, path: Path, head: str | None) -> None:
             raise BackupError(f"{path}: the columns of table {name} differ from this schema")
 
 
-def _lines(zf: zipfile.ZipFile, member: str) -> Iterator[bytes]:
-    with zf.open(member) as stream:
-        yield from stream
+def _check_member(info: zipfile.ZipInfo, path: Path, *, limit: int | None = None) -> None:
+    """Refuse, before inflating it, a member HealthBridge would not have written."""
+    if info.compress_type not in _METHODS:
+        raise BackupError(
+            f"{path} is not a HealthBridge backup: {info.filename} is compressed with a method "
+            "HealthBridge does not use"
+        )
+    if limit is not None and info.file_size > limit:
+        raise BackupError(
+            f"{path} is not a HealthBridge backup: {info.filename} would inflate to "
+            f"{info.file_size:,} bytes, more than {limit:,}"
+        )
+
+
+def _lines(zf: zipfile.ZipFile, member: str, path: Path) -> Iterator[bytes]:
+    """The member's lines, none longer than :data:`MAX_ROW_BYTES` (zipfile itself never
+    inflates past the size the archive declares)."""
+    _check_member(zf.getinfo(member), path)
+    # BufferedReader's readline honours a limit without slowing down (ZipExtFile's does not).
+    with (
+        zf.open(member) as inflated,
+        io.BufferedReader(cast(io.RawIOBase, inflated), _READ_BUFFER) as stream,
+    ):
+        while line := stream.readline(MAX_ROW_BYTES + 1):
+            if len(line) > MAX_ROW_BYTES and not line.endswith(b"\n"):
+                raise BackupError(
+                    f"{path} is not a HealthBridge backup: a line of {member} is longer than "
+                    f"{MAX_ROW_BYTES:,} bytes"
+                )
+            yield line
 
 
 def verify_archive(zf: zipfile.ZipFile, manifest: Manifest, path: Path) -> None:
@@ -507,7 +543,7 @@ def verify_archive(zf: zipfile.ZipFile, manifest: Manifest, path: Path) -> None:
         digest = hashlib.sha256()
         rows = 0
         try:
-            for line in _lines(zf, entry["file"]):
+            for line in _lines(zf, entry["file"], path):
                 digest.update(line)
                 rows += 1
         except KeyError:
@@ -528,7 +564,7 @@ def verify_archive(zf: zipfile.ZipFile, manifest: Manifest, path: Path) -> None:
 def _rows(
     zf: zipfile.ZipFile, table: Table, path: Path, kinds: dict[str, str]
 ) -> Iterator[dict[str, Any]]:
-    for number, line in enumerate(_lines(zf, _member(table)), start=1):
+    for number, line in enumerate(_lines(zf, _member(table), path), start=1):
         try:
             data = json.loads(line)
         except ValueError:

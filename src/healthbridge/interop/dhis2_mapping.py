@@ -68,7 +68,11 @@ def read_mapping(
     for key in document:
         if key not in MAPPING_KEYS:
             errors.append(
-                FieldError(shorten(key), f"unknown key: the keys are {', '.join(MAPPING_KEYS)}")
+                FieldError(
+                    # An empty key still names a field, as JSON writes it.
+                    shorten(key) or '""',
+                    f"unknown key: the keys are {', '.join(MAPPING_KEYS)}",
+                )
             )
     description = document.get("description")
     if description is not None and not isinstance(description, str):

@@ -215,7 +215,7 @@ def _header(cells: list[str], row: int, filename: str) -> list[str]:
             )
     for name in set(names):
         if names.count(name) > 1:
-            errors.append(FieldError(name, "given twice", row=row))
+            errors.append(FieldError(_shown(name) or "(empty)", "given twice", row=row))
     for name in REQUIRED_COLUMNS:
         if name not in names:
             errors.append(FieldError(name, "required column missing", row=row))
@@ -255,7 +255,10 @@ def _json_rows(text: str, filename: str) -> list[tuple[int, dict[str, Any]]]:
             errors.append(FieldError("item", "an object is expected", row=row))
             continue
         unknown = [key for key in entry if key not in COLUMNS]
-        errors.extend(FieldError(_shown(key), "not a field of an item", row=row) for key in unknown)
+        errors.extend(
+            FieldError(_shown(key) or "(empty)", "not a field of an item", row=row)
+            for key in unknown
+        )
         if not unknown:
             rows.append((row, entry))
     if errors:

@@ -121,7 +121,7 @@ def extract_text(content: bytes, media_type: str, declared: str | None = None) -
     charset = _charset(declared)
     try:
         decoded = content.decode(charset).removeprefix("\ufeff")
-    except (LookupError, UnicodeDecodeError):
+    except (LookupError, UnicodeError):
         raise Invalid(
             f"the file is not {charset} text",
             errors=[FieldError("file", f"not readable as {charset} text")],
