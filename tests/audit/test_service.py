@@ -29,21 +29,23 @@ def write_entries(
     session_factory: sessionmaker[Session], actor: Principal, n: int, *, per_transaction: int = 1
 ) -> list[int]:
     """Append ``n`` entries, ``per_transaction`` at a time; returns their ids."""
-    ids: list[int] = []
-    while len(ids) < n:
+    entries: list[AuditEntry] = []
+    while len(entries) < n:
         with unit_of_work(session_factory) as session:
-            for _ in range(min(per_transaction, n - len(ids))):
-                entry = audit.record(
-                    session=session,
-                    actor=actor,
-                    action="test.write",
-                    object_type="thing",
-                    object_id=len(ids),
-                    country="THA" if len(ids) % 2 else None,
-                    detail={"n": len(ids), "text": "ünïcødé ✓", "nested": {"a": [1, 2]}},
+            for _ in range(min(per_transaction, n - len(entries))):
+                entries.append(
+                    audit.record(
+                        session=session,
+                        actor=actor,
+                        action="test.write",
+                        object_type="thing",
+                        object_id=len(entries),
+                        country="THA" if len(entries) % 2 else None,
+                        detail={"n": len(entries), "text": "ünïcødé ✓", "nested": {"a": [1, 2]}},
+                    )
                 )
-                ids.append(entry.id)
-    return ids
+    # An entry gets its id when its transaction commits.
+    return [entry.id for entry in entries]
 
 
 def verify(session_factory: sessionmaker[Session], actor: Principal) -> audit.ChainReport:
@@ -98,7 +100,7 @@ def test_record_keeps_what_it_was_given(
     session_factory: sessionmaker[Session], operator: Principal
 ) -> None:
     with unit_of_work(session_factory) as session:
-        entry_id = audit.record(
+        recorded = audit.record(
             session=session,
             actor=operator,
             action="thing.do",
@@ -107,7 +109,9 @@ def test_record_keeps_what_it_was_given(
             object_id=42,
             country="VNM",
             detail={"why": "because"},
-        ).id
+        )
+        assert recorded.id is None  # chained and numbered at the commit
+    entry_id = recorded.id
     with session_factory() as session:
         entry = session.get(AuditEntry, entry_id)
         assert entry is not None
@@ -553,3 +557,26 @@ def test_concurrent_audited_reads_never_fork_or_collide(
         )
     assert count == threads * each
     assert report.intact, report
+
+
+def test_an_open_audited_transaction_does_not_hold_up_another(
+    session_factory: sessionmaker[Session], operator: Principal, backend: str
+) -> None:
+    """The log's lock is taken at the commit: a request that has audited something and is still
+    working does not make every other audited request wait for it (nor time out)."""
+    slow = session_factory()
+    try:
+        audit.record(session=slow, actor=operator, action="slow.request")
+        with unit_of_work(session_factory) as quick:
+            if backend == "postgresql":
+                quick.execute(text("SET LOCAL lock_timeout = '2s'"))
+            else:
+                quick.connection().exec_driver_sql("PRAGMA busy_timeout = 2000")
+            audit.record(session=quick, actor=operator, action="quick.request")
+        slow.commit()
+    finally:
+        slow.close()
+    with session_factory() as session:
+        actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions[-2:] == ["quick.request", "slow.request"]
+    assert verify(session_factory, operator).intact

@@ -1,7 +1,8 @@
 """Writing and verifying the audit log.
 
 Entries are appended in the caller's transaction, so an audited write and its entry commit or
-roll back together. Refused attempts are written by the border in a transaction of their own.
+roll back together; they are chained and written at the commit. Refused attempts are written
+by the border in a transaction of their own.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select, text
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from healthbridge.audit.models import AuditEntry
 from healthbridge.db import utcnow
@@ -21,6 +22,8 @@ from healthbridge.policy import Action, Principal, authorize
 
 GENESIS_HASH = "0" * 64
 _PG_AUDIT_LOCK = 0x4842_4155  # "HBAU": serialises appends so the chain never forks
+#: ``Session.info`` key of the entries recorded in the session's transaction, not yet written.
+_PENDING = "healthbridge.audit.pending"
 
 
 def entry_digest(prev_hash: str, entry: AuditEntry) -> str:
@@ -52,24 +55,15 @@ def record(
     country: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append an entry to the audit log in the session's transaction."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
-    elif dialect == "sqlite":
-        # pysqlite begins the transaction at its first write, not at a read: when this entry is
-        # that first write (an audited read), two requests could read the same last entry. A
-        # write that touches no row takes the database's write lock first (waiting for another
-        # writer to commit), so the last entry read below is the last one indeed.
-        session.execute(text("UPDATE audit_entries SET id = id WHERE 0"))
-    last = session.execute(
-        select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)
-    ).first()
-    prev_hash = last.entry_hash if last else GENESIS_HASH
+    """Append an entry to the audit log in the session's transaction.
+
+    The entry is chained and written when the transaction commits (its ``id``, time and hashes
+    are set then), and it vanishes if the transaction rolls back. The chain has one end, so
+    appending takes the log's lock until the commit: taken at the commit, it is held for the
+    commit alone, not for the rest of the request, and concurrent audited requests do not queue
+    behind one another.
+    """
     entry = AuditEntry(
-        id=(last.id + 1) if last else 1,
-        # Microsecond precision is what both databases keep, so the digest survives a round trip.
-        at=utcnow(),
         actor=actor.actor_label if actor else "anonymous",
         actor_user_id=actor.user_id if actor else None,
         action=action,
@@ -78,13 +72,60 @@ def record(
         object_id=None if object_id is None else str(object_id),
         country_code=country,
         detail=detail or {},
-        prev_hash=prev_hash,
+        prev_hash="",
         entry_hash="",
     )
-    entry.entry_hash = entry_digest(prev_hash, entry)
-    session.add(entry)
-    session.flush()
+    session.info.setdefault(_PENDING, []).append(entry)
     return entry
+
+
+@event.listens_for(Session, "before_commit")
+def _append_pending(session: Session) -> None:
+    """Chain and write the transaction's pending entries, under the log's lock."""
+    pending: list[AuditEntry] = session.info.pop(_PENDING, [])
+    if not pending:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+    elif dialect == "sqlite":
+        # pysqlite begins the transaction at its first write, not at a read: when these entries
+        # are that first write (an audited read), two requests could read the same last entry.
+        # A write that touches no row takes the database's write lock first (waiting for another
+        # writer to commit), so the last entry read below is the last one indeed.
+        session.execute(text("UPDATE audit_entries SET id = id WHERE 0"))
+    last = session.execute(
+        select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)
+    ).first()
+    next_id, prev_hash = (last.id + 1, last.entry_hash) if last else (1, GENESIS_HASH)
+    for entry in pending:
+        entry.id = next_id
+        # Microsecond precision is what both databases keep, so the digest survives a round trip.
+        entry.at = utcnow()
+        entry.prev_hash = prev_hash
+        entry.entry_hash = prev_hash = entry_digest(prev_hash, entry)
+        next_id += 1
+        session.add(entry)
+    session.flush()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _read_your_own_entries(state: ORMExecuteState) -> None:
+    """A query of the log in a transaction that recorded entries sees them: they are written
+    first (taking the log's lock then, until the commit)."""
+    if (
+        state.is_select
+        and state.session.info.get(_PENDING)
+        and any(mapper.class_ is AuditEntry for mapper in state.all_mappers)
+    ):
+        _append_pending(state.session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
+    """A rolled-back (or closed) transaction takes its pending entries with it."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 @dataclass(frozen=True)
