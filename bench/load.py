@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -199,7 +201,10 @@ def serve(workers: int) -> tuple[subprocess.Popen[bytes], str]:
         str(Path(sys.executable).with_name("healthbridge")), "serve",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
     ]  # fmt: skip
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # A process group of its own: stopping it stops its workers too, even when they hang.
+    server = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -210,7 +215,7 @@ def serve(workers: int) -> tuple[subprocess.Popen[bytes], str]:
                 return server, url
         except httpx.HTTPError:
             time.sleep(0.2)
-    server.kill()
+    os.killpg(server.pid, signal.SIGKILL)
     raise SystemExit("the server did not answer /healthz within 60 s")
 
 
@@ -248,10 +253,10 @@ def main(argv: list[str] | None = None, *, out: Callable[[str], None] = print) -
     finally:
         if server is not None:
             server.terminate()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)  # workers left behind by a hung stop
     db = os.environ.get("HEALTHBRIDGE_DATABASE_URL", "").split(":")[0] or "sqlite (default)"
     out(f"{args.users} users, {args.duration:.0f} s, think {args.think} s, {db}, {args.url}")
     out(report(tally, seconds))

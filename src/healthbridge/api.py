@@ -14,6 +14,7 @@ from healthbridge.accounts import pages as account_pages
 from healthbridge.accounts import routes as account_routes
 from healthbridge.audit import pages as audit_pages
 from healthbridge.audit import routes as audit_routes
+from healthbridge.concurrency import ConcurrencyLimit
 from healthbridge.cooperation.commitments import pages as commitment_pages
 from healthbridge.cooperation.commitments import routes as commitment_routes
 from healthbridge.cooperation.meetings import pages as meeting_pages
@@ -178,4 +179,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(RefuseNulCharacters)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    connections = 2 * settings.db_pool_size  # the pool and as many more at peaks (db.py)
+    app.add_middleware(
+        ConcurrencyLimit, limit=min(settings.max_concurrent_requests or connections, connections)
+    )
     return app

@@ -254,6 +254,9 @@ def _serve(*, host: str, port: int, workers: int, reload: bool) -> None:
         forwarded_allow_ips=settings.forwarded_allow_ips,
         ssl_certfile=str(settings.tls_certfile) if tls else None,
         ssl_keyfile=str(settings.tls_keyfile) if tls else None,
+        # Longer than clients and proxies keep an idle connection (uvicorn's 5 s would close
+        # connections they are about to reuse, and their request then fails).
+        timeout_keep_alive=75,
         log_level="info",
     )
 

@@ -53,8 +53,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = 10 * 1024 * 1024
     #: ``None`` sets the Secure flag on cookies whenever the request came over HTTPS.
     cookie_secure: bool | None = None
-    #: Pool size for PostgreSQL connections (ignored for SQLite).
+    #: Database connections each server process keeps (and opens as many more at peaks).
     db_pool_size: int = 10
+    #: Requests worked on at once per server process (the others wait their turn); at most the
+    #: connections of its pool, which is the default (2 x ``db_pool_size``).
+    max_concurrent_requests: int | None = None
+    #: Seconds a computed situation room is shown again to users who see the same one (same
+    #: role, country, language); 0 computes it on every request.
+    situation_cache_seconds: float = 15.0
     #: The SMTP server that ``healthbridge notify send`` delivers queued e-mails through;
     #: ``None`` leaves e-mails queued (sending then refuses with a clear message).
     smtp_host: str | None = None

@@ -111,7 +111,13 @@ def test_list_countries_of_asean_plus_three(client: TestClient, headers: Headers
     assert response.json()["total"] == 14
     none = client.get("/api/v1/countries", params={"group": "EU"}, headers=headers)
     assert none.status_code == 200
-    assert none.json() == {"items": [], "total": 0, "limit": 50, "offset": 0}
+    assert none.json() == {
+        "items": [],
+        "total": 0,
+        "limit": 50,
+        "offset": 0,
+        "total_exact": True,
+    }
 
 
 def test_list_countries_sorted_descending(client: TestClient, headers: Headers) -> None:
