@@ -191,7 +191,7 @@ def count_by_country(
     query = _filtered(select(Signal.country_code, func.count()), where or SignalFilter())
     if except_status is not None:
         query = query.where(Signal.status != except_status)
-    rows = session.execute(query.group_by(Signal.country_code)).tuples()
+    rows = session.execute(query.group_by(Signal.country_code)).all()
     return Counter({country: count for country, count in rows})
 
 

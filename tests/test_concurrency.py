@@ -1,0 +1,94 @@
+"""Requests in progress per worker are bounded by its database connections (``concurrency.py``):
+the gate itself, and the app under more concurrent requests than it has threads and connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.types import Receive, Scope, Send
+from tests.conftest import SECRET_KEY
+
+from healthbridge.accounts.models import User
+from healthbridge.api import create_app
+from healthbridge.concurrency import ConcurrencyLimit
+from healthbridge.policy import Role
+from healthbridge.settings import Settings
+
+
+def test_the_gate_lets_in_at_most_its_limit_and_serves_everyone() -> None:
+    in_flight = 0
+    most = 0
+
+    async def slow_app(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    gate = ConcurrencyLimit(slow_app, limit=3)
+
+    async def main() -> list[int]:
+        transport = httpx.ASGITransport(app=gate)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hb") as client:
+            answers = await asyncio.gather(*(client.get("/api/v1/x") for _ in range(30)))
+            static = await asyncio.gather(*(client.get("/static/app.css") for _ in range(10)))
+        return [a.status_code for a in [*answers, *static]]
+
+    assert asyncio.run(main()) == [200] * 40
+    assert most > 3  # the static files went around the gate...
+    most = 0
+
+    async def only_api() -> None:
+        transport = httpx.ASGITransport(app=gate)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hb") as client:
+            await asyncio.gather(*(client.get("/api/v1/x") for _ in range(30)))
+
+    asyncio.run(only_api())
+    assert most == 3  # ...the rest waited their turn
+
+
+def test_the_limit_must_let_one_request_in() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        ConcurrencyLimit(lambda *_: None, limit=0)  # type: ignore[arg-type,return-value]
+
+
+@pytest.mark.usefixtures("backend")
+def test_more_concurrent_requests_than_threads_and_connections_are_all_answered(
+    database_url: str,
+    tmp_path: Path,
+    make_user: Callable[..., User],
+    login: Callable[[User], dict[str, str]],
+) -> None:
+    """60 requests at once against 2 connections and 40 worker threads: without the gate the
+    requests waiting for a connection hold every thread while those holding one wait for a thread
+    to commit, and nothing is answered before the pool's timeout."""
+    headers = login(make_user(Role.EPIDEMIOLOGIST, "THA"))
+    settings = Settings(
+        database_url=database_url,
+        secret_key=SECRET_KEY,
+        data_dir=tmp_path / "data",
+        db_pool_size=1,
+        situation_cache_seconds=0,
+    )
+    app = create_app(settings)
+
+    async def main() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://hb", headers=headers, timeout=20
+        ) as client:
+            answers = await asyncio.gather(*(client.get("/api/v1/situation") for _ in range(60)))
+        return [a.status_code for a in answers]
+
+    try:
+        assert asyncio.run(main()) == [200] * 60
+    finally:
+        app.state.engine.dispose()
