@@ -85,7 +85,10 @@ def test_more_concurrent_requests_than_threads_and_connections_are_all_answered(
         async with httpx.AsyncClient(
             transport=transport, base_url="http://hb", headers=headers, timeout=20
         ) as client:
-            answers = await asyncio.gather(*(client.get("/api/v1/situation") for _ in range(60)))
+            # (ASGITransport has no timeouts: a stuck server would hang the test without this)
+            answers = await asyncio.wait_for(
+                asyncio.gather(*(client.get("/api/v1/situation") for _ in range(60))), 60
+            )
         return [a.status_code for a in answers]
 
     try:
