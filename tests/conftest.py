@@ -168,7 +168,13 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, secret_key=SECRET_KEY, data_dir=tmp_path / "data")
+    # The situation room computed on every request: tests change data between two looks.
+    return Settings(
+        database_url=database_url,
+        secret_key=SECRET_KEY,
+        data_dir=tmp_path / "data",
+        situation_cache_seconds=0,
+    )
 
 
 @pytest.fixture

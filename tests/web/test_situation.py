@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.web.situation_arrange import TODAY, Arranged, arrange
 
+from healthbridge import language
 from healthbridge.accounts.models import User
 from healthbridge.audit.models import AuditEntry
 from healthbridge.interop.isoweek import week_of
@@ -259,3 +261,39 @@ def test_the_vendored_map_has_the_fourteen_countries() -> None:
     assert set(shapes["centres"]) == set(room.MAP_COUNTRIES)
     for code, (x, y) in shapes["centres"].items():
         assert 0 <= x <= width and 0 <= y <= height, code
+
+
+def test_a_situation_is_shared_by_users_who_see_the_same_for_its_max_age(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    computed: list[tuple[Role, str | None, tuple[str, ...]]] = []
+
+    def compute(*, session: Any, actor: Principal, panels: tuple[str, ...], today: Any) -> Any:
+        computed.append((actor.role, actor.country, panels))
+        return object()
+
+    monkeypatch.setattr(room, "situation_of", compute)
+    clock = [1000.0]
+    monkeypatch.setattr(room.time, "monotonic", lambda: clock[0])
+    shared = room.SharedSituations(max_age=15)
+    thai = Principal(email="a@moh.go.th", role=Role.EOC_OFFICER, country="THA")
+    other_thai = Principal(email="b@moh.go.th", role=Role.EOC_OFFICER, country="THA")
+    lao = Principal(email="c@moh.gov.la", role=Role.EOC_OFFICER, country="LAO")
+    viewer = Principal(email="d@moh.go.th", role=Role.VIEWER, country="THA")
+    first = shared.get(session=None, actor=thai)  # type: ignore[arg-type]
+    # Another officer of the same country sees what the first saw, without a second computation;
+    # another country, another role, one panel or another language are computed apart.
+    assert shared.get(session=None, actor=other_thai) is first  # type: ignore[arg-type]
+    shared.get(session=None, actor=lao)  # type: ignore[arg-type]
+    shared.get(session=None, actor=viewer)  # type: ignore[arg-type]
+    shared.get(session=None, actor=thai, panels=("events",))  # type: ignore[arg-type]
+    with language.using("ko"):
+        assert shared.get(session=None, actor=thai) is not first  # type: ignore[arg-type]
+    assert len(computed) == 5
+    clock[0] += 16  # older than max_age: computed again
+    assert shared.get(session=None, actor=thai) is not first  # type: ignore[arg-type]
+    assert len(computed) == 6
+    fresh = room.SharedSituations(max_age=0)
+    fresh.get(session=None, actor=thai)  # type: ignore[arg-type]
+    fresh.get(session=None, actor=thai)  # type: ignore[arg-type]
+    assert len(computed) == 8

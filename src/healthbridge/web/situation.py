@@ -13,11 +13,15 @@ What a user sees follows the services' policy and data sovereignty:
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from healthbridge import language
 from healthbridge.cooperation.commitments import service as commitments
 from healthbridge.db import utcnow
 from healthbridge.eoc import assessments, queries
@@ -353,3 +357,42 @@ def situation_of(
         _cases(session, actor, situation)
     situation.panels = [p for p in PANELS if p in wanted]
     return situation
+
+
+class SharedSituations:
+    """Situations computed at most once every ``max_age`` seconds for all the users who see the
+    same one, and served again in between.
+
+    Every open situation room polls, and at region scale computing one takes a dozen queries;
+    what it shows depends only on what the user may see — their role and country — and on the
+    language and the day, which make the key. Figures are then at most ``max_age`` seconds old
+    (the panels reload every minute). ``max_age`` 0 computes every time.
+    """
+
+    def __init__(self, max_age: float, entries: int = 256) -> None:
+        self.max_age = max_age
+        self.entries = entries
+        self._kept: dict[tuple[Any, ...], tuple[float, Situation]] = {}
+        self._lock = threading.Lock()
+
+    def get(
+        self, *, session: Session, actor: Principal, panels: tuple[str, ...] = PANELS
+    ) -> Situation:
+        """:func:`situation_of` for ``actor``, as computed at most ``max_age`` seconds ago."""
+        today = utcnow().date()
+        if self.max_age <= 0:
+            return situation_of(session=session, actor=actor, panels=panels, today=today)
+        key = (actor.role, actor.country, panels, today, language.current())
+        now = time.monotonic()
+        with self._lock:
+            kept = self._kept.get(key)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        situation = situation_of(session=session, actor=actor, panels=panels, today=today)
+        with self._lock:
+            if len(self._kept) >= self.entries:
+                self._kept = {k: v for k, v in self._kept.items() if v[0] > now}
+                if len(self._kept) >= self.entries:
+                    self._kept.clear()
+            self._kept[key] = (now + self.max_age, situation)
+        return situation

@@ -20,7 +20,7 @@ from healthbridge.errors import NotFound
 from healthbridge.marks import N_
 from healthbridge.policy import Action, Principal
 from healthbridge.web.overview import home_figures
-from healthbridge.web.situation import PANELS, UNASSESSED, Situation, situation_of
+from healthbridge.web.situation import PANELS, UNASSESSED, SharedSituations, Situation
 from healthbridge.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -64,7 +64,7 @@ def _context(request: Request, situation: Situation, *, wall: bool) -> dict[str,
 
 def _room(request: Request, session: SessionDep, actor: Principal, *, wall: bool) -> Response:
     user = accounts.get_self(session=session, actor=actor)
-    situation = situation_of(session=session, actor=actor)
+    situation = _shared(request).get(session=session, actor=actor)
     context = _context(request, situation, wall=wall)
     context["user"] = user
     context["figures"] = [] if wall else home_figures(session, actor)
@@ -98,15 +98,25 @@ def situation_panel(
     """One panel of the situation room, without the layout (htmx reloads it every minute)."""
     if name not in PANELS:
         raise NotFound(f"no panel '{name[:20]}'; panels: {', '.join(PANELS)}")
-    situation = situation_of(session=session, actor=actor, panels=(name,))
+    situation = _shared(request).get(session=session, actor=actor, panels=(name,))
     return render(request, f"situation/panel_{name}.html", _context(request, situation, wall=wall))
 
 
 @api_router.get("/situation", summary="The situation room's figures")
-def situation_api(session: SessionDep, actor: SignedIn) -> dict[str, Any]:
+def situation_api(request: Request, session: SessionDep, actor: SignedIn) -> dict[str, Any]:
     """What the situation room shows the caller: open events by country and risk (of the
     events the caller sees), open signals of the last four weeks, 7-1-7 timeliness of the last
     complete quarter, unmet critical resource requests, commitments overdue or due within 30
     days, the latest events and, for a country's case readers, their own country's case
-    counts (``cases`` is null for everyone else)."""
-    return dataclasses.asdict(situation_of(session=session, actor=actor))
+    counts (``cases`` is null for everyone else). Figures are at most
+    ``HEALTHBRIDGE_SITUATION_CACHE_SECONDS`` (15) seconds old."""
+    return dataclasses.asdict(_shared(request).get(session=session, actor=actor))
+
+
+def _shared(request: Request) -> SharedSituations:
+    """The app's situations shared between users who see the same (made at the first use)."""
+    shared: SharedSituations | None = getattr(request.app.state, "situations", None)
+    if shared is None:
+        shared = SharedSituations(request.app.state.settings.situation_cache_seconds)
+        request.app.state.situations = shared
+    return shared
