@@ -179,8 +179,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(RefuseNulCharacters)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    connections = 2 * settings.db_pool_size  # the pool and as many more at peaks (db.py)
+    # The connections the pool keeps: requests never open (and close) extra ones at each peak,
+    # and the pool's overflow (db.py) is left to work outside a request's own session (the
+    # audit of a refusal, a streamed export).
+    kept = settings.db_pool_size
     app.add_middleware(
-        ConcurrencyLimit, limit=min(settings.max_concurrent_requests or connections, connections)
+        ConcurrencyLimit, limit=min(settings.max_concurrent_requests or kept, 2 * kept)
     )
     return app

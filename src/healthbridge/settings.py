@@ -55,8 +55,8 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = None
     #: Database connections each server process keeps (and opens as many more at peaks).
     db_pool_size: int = 10
-    #: Requests worked on at once per server process (the others wait their turn); at most the
-    #: connections of its pool, which is the default (2 x ``db_pool_size``).
+    #: Requests worked on at once per server process (the others wait their turn): by default
+    #: the connections its pool keeps (``db_pool_size``); never more than twice that.
     max_concurrent_requests: int | None = None
     #: Seconds a computed situation room is shown again to users who see the same one (same
     #: role, country, language); 0 computes it on every request.
