@@ -59,6 +59,9 @@ def test_an_officer_verifies_a_signal_from_its_epicurve(
     # Viet Nam's signals are shown to everyone, but only Viet Nam's officers triage them.
     expect(page.locator(f'tr[data-signal="{viet}"]')).to_contain_text("Triaged by Viet Nam")
     expect(page.locator(f'tr[data-signal="{viet}"]').get_by_role("button")).to_have_count(0)
+    # htmx binds the filters once the page has loaded: on a busy machine the table can be there
+    # before the scripts have run, and a change then sends no request.
+    page.wait_for_load_state("load")
 
     with page.expect_response(
         lambda r: (
