@@ -185,6 +185,22 @@ def app(settings: Settings) -> Iterator[FastAPI]:
 
 
 @pytest.fixture
+def make_app(settings: Settings) -> Iterator[Callable[..., FastAPI]]:
+    """Apps made with the test settings changed by keyword (``max_body_bytes=8192``), their
+    engines disposed after the test."""
+    made: list[FastAPI] = []
+
+    def factory(**changes: Any) -> FastAPI:
+        application = create_app(settings.model_copy(update=changes))
+        made.append(application)
+        return application
+
+    yield factory
+    for application in made:
+        application.state.engine.dispose()
+
+
+@pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client

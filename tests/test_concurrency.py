@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
-from tests.conftest import SECRET_KEY
 
 from healthbridge.accounts.models import User
-from healthbridge.api import create_app
 from healthbridge.concurrency import ConcurrencyLimit
 from healthbridge.policy import Role
-from healthbridge.settings import Settings
 
 
 def test_the_gate_lets_in_at_most_its_limit_and_serves_everyone() -> None:
@@ -62,8 +59,7 @@ def test_the_limit_must_let_one_request_in() -> None:
 
 @pytest.mark.usefixtures("backend")
 def test_more_concurrent_requests_than_threads_and_connections_are_all_answered(
-    database_url: str,
-    tmp_path: Path,
+    make_app: Callable[..., FastAPI],
     make_user: Callable[..., User],
     login: Callable[[User], dict[str, str]],
 ) -> None:
@@ -71,14 +67,7 @@ def test_more_concurrent_requests_than_threads_and_connections_are_all_answered(
     requests waiting for a connection hold every thread while those holding one wait for a thread
     to commit, and nothing is answered before the pool's timeout."""
     headers = login(make_user(Role.EPIDEMIOLOGIST, "THA"))
-    settings = Settings(
-        database_url=database_url,
-        secret_key=SECRET_KEY,
-        data_dir=tmp_path / "data",
-        db_pool_size=1,
-        situation_cache_seconds=0,
-    )
-    app = create_app(settings)
+    app = make_app(db_pool_size=1)
 
     async def main() -> list[int]:
         transport = httpx.ASGITransport(app=app)
@@ -91,7 +80,4 @@ def test_more_concurrent_requests_than_threads_and_connections_are_all_answered(
             )
         return [a.status_code for a in answers]
 
-    try:
-        assert asyncio.run(main()) == [200] * 60
-    finally:
-        app.state.engine.dispose()
+    assert asyncio.run(main()) == [200] * 60

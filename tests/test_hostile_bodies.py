@@ -26,12 +26,10 @@ from tests.cooperation.projects.payloads import IDENTIFIER, project_payload
 
 from healthbridge import backup
 from healthbridge.accounts.models import User
-from healthbridge.api import create_app
 from healthbridge.audit.models import AuditEntry
 from healthbridge.cooperation.projects.models import Project
 from healthbridge.cooperation.uhc.models import UhcObservation
 from healthbridge.policy import Role, operator_principal
-from healthbridge.settings import Settings
 from healthbridge.surveillance.models import CaseImportBatch, CaseReport, WeeklyCount
 from problem_assertions import assert_problem
 
@@ -123,16 +121,8 @@ UPLOADS: dict[str, tuple[str, Callable[[int], dict[str, Any]]]] = {
 
 
 @pytest.fixture
-def small_app(database_url: str, tmp_path: Path) -> Iterator[FastAPI]:
-    settings = Settings(
-        database_url=database_url,
-        secret_key="hostile-body-secret-" + "z" * 40,
-        max_body_bytes=LIMIT,
-        data_dir=tmp_path,
-    )
-    application = create_app(settings)
-    yield application
-    application.state.engine.dispose()
+def small_app(make_app: Callable[..., FastAPI]) -> FastAPI:
+    return make_app(max_body_bytes=LIMIT)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import gzip
 import json
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -18,9 +17,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from healthbridge.accounts.models import User
-from healthbridge.api import create_app
 from healthbridge.policy import Role
-from healthbridge.settings import Settings
 from problem_assertions import PROBLEM_JSON, assert_problem
 
 PASSWORD = "correct horse battery staple"  # conftest's TEST_PASSWORD
@@ -170,16 +167,8 @@ def test_an_unknown_field_is_a_422_naming_it(
 
 
 @pytest.fixture
-def small_app(database_url: str, tmp_path: Path) -> Iterator[FastAPI]:
-    settings = Settings(
-        database_url=database_url,
-        secret_key="small-body-secret-" + "y" * 40,
-        max_body_bytes=SMALL_LIMIT,
-        data_dir=tmp_path,
-    )
-    application = create_app(settings)
-    yield application
-    application.state.engine.dispose()
+def small_app(make_app: Callable[..., FastAPI]) -> FastAPI:
+    return make_app(max_body_bytes=SMALL_LIMIT)
 
 
 @pytest.fixture

@@ -32,14 +32,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.cooperation.projects.payloads import project_payload
+from tests.interop.test_iati import REFERENCE as IATI_REFERENCE
 
 from healthbridge.cooperation.meetings.documents import extract_text
 from healthbridge.cooperation.projects import service as projects
 from healthbridge.cooperation.projects.schemas import ProjectCreate
 from healthbridge.cooperation.projects.validation import (
-    CountryFacts,
-    OrganisationFacts,
-    ReferenceData,
     check_project,
 )
 from healthbridge.errors import FieldError, Invalid
@@ -82,21 +80,6 @@ DHIS2_MAPPING = {
     },
     "categoryOptionCombos": "sum",
 }
-IATI_REFERENCE = ReferenceData(
-    countries={
-        "THA": CountryFacts("THA", "TH", "Thailand"),
-        "VNM": CountryFacts("VNM", "VN", "Viet Nam"),
-    },
-    organisations={
-        "KOR-MOHW": OrganisationFacts(
-            "KOR-MOHW", "Ministry of Health and Welfare", "ministry_of_health"
-        ),
-        "KOR-KDCA": OrganisationFacts(
-            "KOR-KDCA", "Korea Disease Control and Prevention Agency", "public_health_agency"
-        ),
-    },
-    by_alpha2={"TH": "THA", "VN": "VNM"},
-)
 GHO_INDICATORS = {"UHC_INDEX_REPORTED": ValueRange(0, 100), "HWF_0001": ValueRange(0, 1000)}
 
 
