@@ -14,6 +14,7 @@ from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from healthbridge.accounts import service as accounts
+from healthbridge.accounts.models import ApiToken
 from healthbridge.audit import service as audit
 from healthbridge.db import unit_of_work
 from healthbridge.errors import (
@@ -89,11 +90,11 @@ def _bearer(request: Request) -> str | None:
     return credentials.strip()
 
 
-async def current_principal(request: Request, session: SessionDep) -> Principal:
-    """The authenticated principal: a bearer token (API clients) or the session cookie (browser).
+def _resolved(request: Request, session: SessionDep) -> tuple[Principal, ApiToken]:
+    """The bearer token's or session cookie's principal and token.
 
-    Cookie-authenticated writes must carry the session's CSRF token, in the ``X-CSRF-Token``
-    header (htmx) or the ``csrf_token`` form field.
+    A plain function, so that FastAPI runs its database round trip in the thread pool: on the
+    event loop it would stall every other request of the worker while it waits.
     """
     secret = _bearer(request)
     via = "token"
@@ -106,7 +107,19 @@ async def current_principal(request: Request, session: SessionDep) -> Principal:
     # Known before the CSRF check, so that a refused request is audited under its actor.
     request.state.principal = principal
     request.state.session_token = token
-    if via == "web" and request.method not in SAFE_METHODS:
+    return principal, token
+
+
+async def current_principal(
+    request: Request, resolved: Annotated[tuple[Principal, ApiToken], Depends(_resolved)]
+) -> Principal:
+    """The authenticated principal: a bearer token (API clients) or the session cookie (browser).
+
+    Cookie-authenticated writes must carry the session's CSRF token, in the ``X-CSRF-Token``
+    header (htmx) or the ``csrf_token`` form field.
+    """
+    principal, token = resolved
+    if principal.via == "web" and request.method not in SAFE_METHODS:
         presented = request.headers.get(CSRF_HEADER)
         if presented is None and request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -194,3 +207,13 @@ def add_link_header(request: Request, response: Response, page: PageRequest, tot
         links.append(f'<{url}>; rel="prev"')
     if links:
         response.headers["Link"] = ", ".join(links)
+
+
+async def _form_fields(request: Request) -> dict[str, str]:
+    """The request's form fields that are text (files left out). Read here, on the event loop,
+    so that the route that takes them can be a plain function run in the thread pool."""
+    form = await request.form()
+    return {name: value for name, value in form.items() if isinstance(value, str)}
+
+
+FormFields = Annotated[dict[str, str], Depends(_form_fields)]

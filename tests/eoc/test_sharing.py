@@ -57,6 +57,8 @@ def test_an_event_is_private_until_shared(
         f"{url}/links", json={"kind": "signal", "target_id": signal_id}, headers=thai
     )
     assert_problem(twice, 409)
+    twice = client.post(f"{url}/links", json={"kind": "case", "target_id": case_id}, headers=thai)
+    assert "already linked" in assert_problem(twice, 409)["errors"][0]["message"]
 
     # Not shared: another country's users and the regional ones get 404, never the title.
     for headers in (viet, lao, regional):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from healthbridge.accounts.models import ApiToken, User
 from healthbridge.accounts.schemas import TokenCreate, UserCreate, UserUpdate
@@ -439,7 +439,12 @@ def resolve_token(
     """The principal a bearer secret stands for; :class:`Unauthenticated` for anything else."""
     if not looks_like_token(secret):
         raise Unauthenticated("malformed token: expected 'hb_' followed by the token's characters")
-    token = session.scalar(select(ApiToken).where(ApiToken.token_digest == token_digest(secret)))
+    # The user comes in the same round trip: every request of every client passes here.
+    token = session.scalar(
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_digest == token_digest(secret))
+    )
     now = utcnow()
     if token is None or token.revoked_at is not None:
         raise Unauthenticated("unknown or revoked token")

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from healthbridge.analytics.eoc import ihr_annex2, risk, timeliness
-from healthbridge.deps import Allow, SessionDep
+from healthbridge.deps import Allow, FormFields, SessionDep
 from healthbridge.eoc import assessments, service
 from healthbridge.eoc.assessment_models import ACTION_CODES
 from healthbridge.eoc.assessments import MAX_TEXT
@@ -211,11 +211,10 @@ def risk_from_form(
 
 
 @router.post("/eoc/events/{event_id}/annex2", response_class=HTMLResponse)
-async def annex2_from_form(
-    request: Request, session: SessionDep, actor: Manager, event_id: int
+def annex2_from_form(
+    request: Request, session: SessionDep, actor: Manager, event_id: int, form: FormFields
 ) -> Response:
-    form = await request.form()
-    given = {k: str(v)[:MAX_TEXT] for k, v in form.items() if isinstance(v, str)}
+    given = {k: v[:MAX_TEXT] for k, v in form.items()}
     answers: dict[str, assessments.AnswerInput] = {}
     errors: list[FieldError] = []
     for name in assessments.QUESTIONS:
@@ -246,11 +245,10 @@ def _date(name: str, value: str, errors: list[FieldError]) -> dt.date | None:
 
 
 @router.post("/eoc/events/{event_id}/timeliness", response_class=HTMLResponse)
-async def timeliness_from_form(
-    request: Request, session: SessionDep, actor: Manager, event_id: int
+def timeliness_from_form(
+    request: Request, session: SessionDep, actor: Manager, event_id: int, form: FormFields
 ) -> Response:
-    form = await request.form()
-    given = {k: str(v)[:MAX_TEXT] for k, v in form.items() if isinstance(v, str)}
+    given = {k: v[:MAX_TEXT] for k, v in form.items()}
     errors: list[FieldError] = []
     named = {
         name: _date(name, given.get(name, "")[:10], errors)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from healthbridge.audit import service as audit
@@ -141,6 +141,10 @@ def get_event(*, session: Session, actor: Principal, event_id: int) -> Event:
     return visible_event(session=session, actor=actor, event_id=event_id)
 
 
+def _same_or_null(column: Any, value: int | None) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
+
+
 def add_link(
     *,
     session: Session,
@@ -181,23 +185,27 @@ def add_link(
     if errors:
         names = ", ".join(dict.fromkeys(e.field for e in errors))
         raise Invalid(f"invalid link: {names}", errors=errors)
-    duplicate = next(
-        (
-            other
-            for other in event.links
-            if other.kind == kind
-            and kind not in ("document", "note")
-            and (other.signal_id, other.case_report_id, other.lab_result_id)
-            == (link.signal_id, link.case_report_id, link.lab_result_id)
-        ),
-        None,
+    # One query for the same record, rather than loading every link of a long-running event.
+    duplicate = (
+        None
+        if kind in ("document", "note")
+        else session.scalar(
+            select(EventLink.id).where(
+                EventLink.event_id == event.id,
+                EventLink.kind == kind,
+                _same_or_null(EventLink.signal_id, link.signal_id),
+                _same_or_null(EventLink.case_report_id, link.case_report_id),
+                _same_or_null(EventLink.lab_result_id, link.lab_result_id),
+            )
+        )
     )
     if duplicate is not None:
         raise Conflict(
             f"this {kind} is already linked to event {event.id}",
-            errors=[FieldError("target_id", f"already linked (link {duplicate.id})")],
+            errors=[FieldError("target_id", f"already linked (link {duplicate})")],
         )
-    event.links.append(link)
+    session.add(link)
+    link.event = event
     event.updated_at = link.created_at
     session.flush()
     audit.record(
