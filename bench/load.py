@@ -1,8 +1,9 @@
 """Load on the served app — ``python bench/load.py --tokens load-tokens.json --users 100``.
 
 Drives HealthBridge over HTTP on loopback with ``--users`` concurrent virtual users for
-``--duration`` seconds, each repeating a realistic action with a pause between two
-(``--think`` seconds on average), picked by these weights:
+``--warmup`` seconds not measured (the server's caches and connection pools fill; errors still
+count) and then ``--duration`` seconds measured, each repeating a realistic action with a pause
+between two (``--think`` seconds on average), picked by these weights:
 
 =====================  ======  ===========================================================
 situation room          30 %   ``GET /api/v1/situation`` (what the home page polls)
@@ -18,8 +19,11 @@ weekly import            5 %   ``POST /api/v1/weekly-counts/import`` (a small CS
 The accounts, tokens and events come from ``bench/generate.py`` (``--tokens``). With
 ``--serve`` it starts ``healthbridge serve --workers N`` on a free port against
 ``HEALTHBRIDGE_DATABASE_URL`` itself (and stops it); otherwise it drives ``--url``. It prints the
-throughput and p50 / p95 / p99 latency of each action and every error; the exit status is 1 when
-any request failed (a 5xx, a refused connection, a timeout).
+throughput and p50 / p95 / p99 latency of each action as the client saw it, the p95 of the
+server's own ``Server-Timing`` (``queue``: waiting at the worker's gate for a database
+connection; ``app``: from admission to the first byte of the answer) and every error; the exit
+status is 1 when any request failed (a 5xx, a refused connection, a timeout). Whatever the
+client saw beyond queue + app was spent in the sockets, the event loops and the client.
 """
 
 from __future__ import annotations
@@ -61,6 +65,21 @@ DISEASES = ("dengue", "measles", "cholera", "covid_19")
 class Tally:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    #: Milliseconds from the server's ``Server-Timing`` header: waiting at the gate, then the app.
+    queued: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    served: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    #: Requests before this moment (``time.monotonic()``) warm the server up and are not counted.
+    measure_from: float = 0.0
+
+
+def _server_timing(header: str | None) -> dict[str, float]:
+    """``queue;dur=1.0, app;dur=2.5`` → ``{"queue": 1.0, "app": 2.5}``."""
+    found: dict[str, float] = {}
+    for part in (header or "").split(","):
+        name, _, duration = part.strip().partition(";dur=")
+        with contextlib.suppress(ValueError):
+            found[name] = float(duration)
+    return found
 
 
 @dataclass(frozen=True)
@@ -89,8 +108,10 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def _act(client: httpx.AsyncClient, name: str, who: Persona, rng: random.Random) -> int:
-    """One action; its HTTP status."""
+async def _act(
+    client: httpx.AsyncClient, name: str, who: Persona, rng: random.Random
+) -> httpx.Response:
+    """One action; the server's response."""
     if name == "situation room":
         token = rng.choice((who.officer, who.epidemiologist, who.focal_point))
         response = await client.get("/api/v1/situation", headers=_bearer(token))
@@ -126,7 +147,7 @@ async def _act(client: httpx.AsyncClient, name: str, who: Persona, rng: random.R
             files={"file": ("load.csv", csv.encode(), "text/csv")},
             headers=_bearer(who.focal_point),
         )
-    return response.status_code
+    return response
 
 
 async def _user(
@@ -135,21 +156,27 @@ async def _user(
     rng = random.Random(args.seed * 1000 + number)
     who = people[number % len(people)]
     names, weights = list(ACTIONS), list(ACTIONS.values())
-    deadline = time.monotonic() + args.duration
+    deadline = tally.measure_from + args.duration
     await asyncio.sleep(rng.uniform(0, args.think))  # users arrive spread out
     while time.monotonic() < deadline:
         name = rng.choices(names, weights)[0]
         started = time.perf_counter()
+        counted = time.monotonic() >= tally.measure_from
         try:
-            status = await _act(client, name, who, rng)
+            response = await _act(client, name, who, rng)
         except httpx.HTTPError as exc:
-            tally.errors[name].append(type(exc).__name__)
+            tally.errors[name].append(type(exc).__name__)  # counted even while warming up
         else:
             elapsed = time.perf_counter() - started
+            status = response.status_code
             if status >= 500 or status in (401, 403, 404):
                 tally.errors[name].append(str(status))
-            else:
+            elif counted:
                 tally.latencies[name].append(elapsed)
+                timing = _server_timing(response.headers.get("server-timing"))
+                if "app" in timing:
+                    tally.queued[name].append(timing.get("queue", 0.0))
+                    tally.served[name].append(timing["app"])
         await asyncio.sleep(rng.expovariate(1 / args.think) if args.think else 0)
 
 
@@ -161,7 +188,7 @@ def _percentile(values: list[float], share: float) -> float:
 def report(tally: Tally, seconds: float) -> str:
     lines = [
         f"{'action':<16}{'requests':>9}{'errors':>8}{'req/s':>8}"
-        f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'queue p95':>11}{'app p95':>9}"
     ]
     total = errors = 0
     for name in ACTIONS:
@@ -176,6 +203,8 @@ def report(tally: Tally, seconds: float) -> str:
             f"{(len(done) + len(failed)) / seconds:>8.1f}"
             f"{statistics.median(ms):>9.0f}{_percentile(ms, 0.95):>9.0f}"
             f"{_percentile(ms, 0.99):>9.0f}"
+            f"{_percentile(tally.queued.get(name) or [float('nan')], 0.95):>11.0f}"
+            f"{_percentile(tally.served.get(name) or [float('nan')], 0.95):>9.0f}"
         )
     lines.append(
         f"total: {total} requests in {seconds:.0f} s ({total / seconds:.1f}/s), {errors} errors"
@@ -221,7 +250,7 @@ def serve(workers: int) -> tuple[subprocess.Popen[bytes], str]:
 
 async def run(args: Any, tokens: dict[str, Any]) -> Tally:
     people = _personas(tokens)
-    tally = Tally()
+    tally = Tally(measure_from=time.monotonic() + args.warmup)
     limits = httpx.Limits(max_connections=args.users, max_keepalive_connections=args.users)
     async with httpx.AsyncClient(base_url=args.url, timeout=args.timeout, limits=limits) as client:
         users: list[Awaitable[None]] = [
@@ -235,7 +264,13 @@ def main(argv: list[str] | None = None, *, out: Callable[[str], None] = print) -
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=Path, default=Path("load-tokens.json"))
     parser.add_argument("--users", type=int, default=100)
-    parser.add_argument("--duration", type=float, default=60.0, help="Seconds of load.")
+    parser.add_argument("--duration", type=float, default=60.0, help="Seconds measured.")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=10.0,
+        help="Seconds of load before measuring (caches and connections fill; errors count).",
+    )
     parser.add_argument("--think", type=float, default=1.0, help="Mean pause between actions.")
     parser.add_argument("--timeout", type=float, default=30.0, help="Seconds per request.")
     parser.add_argument("--url", default="http://127.0.0.1:8000")
@@ -249,7 +284,7 @@ def main(argv: list[str] | None = None, *, out: Callable[[str], None] = print) -
     try:
         started = time.perf_counter()
         tally = asyncio.run(run(args, json.loads(args.tokens.read_text())))
-        seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started - args.warmup
     finally:
         if server is not None:
             server.terminate()
@@ -258,7 +293,10 @@ def main(argv: list[str] | None = None, *, out: Callable[[str], None] = print) -
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(server.pid, signal.SIGKILL)  # workers left behind by a hung stop
     db = os.environ.get("HEALTHBRIDGE_DATABASE_URL", "").split(":")[0] or "sqlite (default)"
-    out(f"{args.users} users, {args.duration:.0f} s, think {args.think} s, {db}, {args.url}")
+    out(
+        f"{args.users} users, {args.duration:.0f} s after {args.warmup:.0f} s of warm-up, "
+        f"think {args.think} s, {db}, {args.url}"
+    )
     out(report(tally, seconds))
     return 1 if any(tally.errors.values()) else 0
 

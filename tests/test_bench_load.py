@@ -55,7 +55,7 @@ def test_a_small_region_under_load_answers_every_request(
         lines: list[str] = []
         status = _bench("load").main(
             ["--tokens", str(tokens), "--serve", "--workers", "2", "--users", "8",
-             "--duration", "5", "--think", "0.3", "--timeout", "60"],
+             "--duration", "5", "--warmup", "1", "--think", "0.3", "--timeout", "60"],
             out=lines.append,
         )  # fmt: skip
     finally:
@@ -65,3 +65,7 @@ def test_a_small_region_under_load_answers_every_request(
     assert ", 0 errors" in text
     for action in ("situation room", "case list", "event update"):
         assert action in text
+    # The server's own timing came back with the answers and was read.
+    assert "queue p95" in text
+    case_list = next(line for line in text.splitlines() if line.startswith("case list"))
+    assert not case_list.endswith("nan"), case_list

@@ -5,6 +5,7 @@ the gate itself, and the app under more concurrent requests than it has threads 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 
 import httpx
@@ -50,6 +51,35 @@ def test_the_gate_lets_in_at_most_its_limit_and_serves_everyone() -> None:
 
     asyncio.run(only_api())
     assert most == 3  # ...the rest waited their turn
+
+
+def test_responses_say_how_long_they_queued_and_how_long_the_app_took() -> None:
+    async def slow_app(scope: Scope, receive: Receive, send: Send) -> None:
+        await asyncio.sleep(0.02)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"x-a", b"1")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    gate = ConcurrencyLimit(slow_app, limit=1)
+
+    async def main() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=gate)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hb") as client:
+            gated = await asyncio.gather(*(client.get("/api/v1/x") for _ in range(3)))
+            return [*gated, await client.get("/static/app.css")]
+
+    *gated, static = asyncio.run(main())
+    timings = []
+    for response in gated:
+        assert response.headers["x-a"] == "1"  # the app's own headers are kept
+        found = re.fullmatch(
+            r"queue;dur=([0-9.]+), app;dur=([0-9.]+)", response.headers["server-timing"]
+        )
+        assert found is not None, response.headers["server-timing"]
+        timings.append((float(found[1]), float(found[2])))
+    assert all(app >= 19 for _, app in timings)
+    # One at a time: the last one in waited for the two before it.
+    assert max(queue for queue, _ in timings) >= 38
+    assert "server-timing" not in static.headers
 
 
 def test_the_limit_must_let_one_request_in() -> None:

@@ -8,14 +8,20 @@ timeout (30 s), and under steady load it never catches up — the load test saw 
 time out at 25 concurrent users. Letting at most ``limit`` requests in (no more than the pool's
 connections) makes that impossible: the others wait their turn in the event loop, which costs
 nothing, and are served in order of arrival.
+
+Every response says how long it waited at the gate and how long the app then took to start
+answering, in a standard ``Server-Timing`` header (``queue;dur=…, app;dur=…``, milliseconds;
+browsers' developer tools show it, and ``bench/load.py`` reports it beside the latency the
+client saw). Static files go past the gate and carry no header.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class ConcurrencyLimit:
@@ -44,5 +50,19 @@ class ConcurrencyLimit:
         if scope["type"] != "http" or str(scope.get("path", "")).startswith(self.exempt):
             await self.app(scope, receive, send)
             return
+        arrived = time.perf_counter()
         async with self._gate():
-            await self.app(scope, receive, send)
+            admitted = time.perf_counter()
+
+            async def timed(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    answered = time.perf_counter()
+                    timing = (
+                        f"queue;dur={(admitted - arrived) * 1000:.1f}, "
+                        f"app;dur={(answered - admitted) * 1000:.1f}"
+                    )
+                    headers = [*message.get("headers", ()), (b"server-timing", timing.encode())]
+                    message = {**message, "headers": headers}
+                await send(message)
+
+            await self.app(scope, receive, timed)

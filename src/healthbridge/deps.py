@@ -7,11 +7,12 @@ their own, so that the refusal survives the rollback.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from healthbridge.accounts import service as accounts
 from healthbridge.accounts.models import ApiToken
@@ -36,26 +37,40 @@ CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One database session per request, committed when the route succeeds."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One database session per request, committed when the route succeeds.
+
+    Opening a session touches no database, so it happens on the event loop; the commit or
+    rollback and the close run in the thread pool in one hop. (The cheap dependencies are
+    ``async`` for the same reason: under load every hop to a thread waits for the GIL.)
+    """
     factory = request.app.state.session_factory
     session: Session = factory()
     try:
         yield session
-        session.commit()
     except HealthBridgeError as refused:
-        session.rollback()
+        await run_in_threadpool(_end, session, commit=False)
         if refused.context is not None:
-            audit_refusal(request, refused)
+            await run_in_threadpool(audit_refusal, request, refused)
         raise
     except BaseException:
-        session.rollback()
+        await run_in_threadpool(_end, session, commit=False)
         raise
+    else:
+        await run_in_threadpool(_end, session, commit=True)
+
+
+def _end(session: Session, *, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
     finally:
         session.close()
 
@@ -154,7 +169,7 @@ class Allow(RouteGuard):
     def __init__(self, action: Action) -> None:
         self.action = action
 
-    def __call__(self, principal: CurrentPrincipal) -> Principal:
+    async def __call__(self, principal: CurrentPrincipal) -> Principal:
         rule = rule_for(self.action) if self.action else None
         if rule is None or principal.role not in rule.roles:
             raise Forbidden(
@@ -170,14 +185,14 @@ class Allow(RouteGuard):
 class Public(RouteGuard):
     """The route is open to anyone: login, health check, static pages."""
 
-    def __call__(self) -> None:
+    async def __call__(self) -> None:
         return None
 
     def __repr__(self) -> str:
         return "Public()"
 
 
-def page_request(
+async def page_request(
     limit: int = DEFAULT_LIMIT, offset: int = 0, sort: str | None = None
 ) -> PageRequest:
     """The ``limit``/``offset``/``sort`` query parameters of every list."""
