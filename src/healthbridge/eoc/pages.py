@@ -195,13 +195,15 @@ def event_page(request: Request, session: SessionDep, actor: Reader, event_id: i
 
 
 def _detail(session: Session, actor: Principal, event: Event, **extra: Any) -> dict[str, Any]:
+    links, links_total = service.latest_links(session=session, actor=actor, event=event)
     return {
         **_names(session, actor),
         "e": event,
         "allowed": service.allowed_actions(event.status),
         "can_manage": service.can_manage(actor, event),
         "sees_cases": service.sees_case_links(actor, event),
-        "links": service.visible_links(actor, event),
+        "links": links,
+        "links_total": links_total,
         "published": alerts.published_alerts(session=session, event_id=event.id),
         "errors": [],
         "failed_action": None,

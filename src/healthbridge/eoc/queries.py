@@ -278,10 +278,14 @@ def _resolve(
 def remove_link(*, session: Session, actor: Principal, event_id: int, link_id: int) -> Event:
     """Unlink one thing from the event (the opening signal's link included). Audited."""
     event = managed_event(session=session, actor=actor, event_id=event_id)
-    link = next((one for one in event.links if one.id == link_id), None)
-    if link is None or (link.kind in PERSONAL_LINK_KINDS and not sees_case_links(actor, event)):
+    link = session.get(EventLink, link_id)
+    if (
+        link is None
+        or link.event_id != event.id
+        or (link.kind in PERSONAL_LINK_KINDS and not sees_case_links(actor, event))
+    ):
         raise NotFound(f"event {event.id} has no link with id {link_id}")
-    event.links.remove(link)
+    session.delete(link)
     event.updated_at = utcnow()
     session.flush()
     audit.record(

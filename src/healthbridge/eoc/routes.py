@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from healthbridge.deps import Allow, PageDep, SessionDep, add_link_header
 from healthbridge.eoc import alerts, service, subscriptions
@@ -17,6 +18,7 @@ from healthbridge.eoc.schemas import (
     EventRead,
     EventSummary,
     LinkCreate,
+    LinkPage,
     LinkRead,
     NoteCreate,
     PublishedAlertRead,
@@ -45,8 +47,9 @@ def summary_of(event: Event) -> EventSummary:
     )
 
 
-def read_of(event: Event, actor: Principal) -> EventRead:
+def read_of(session: Session, event: Event, actor: Principal) -> EventRead:
     """One event as ``actor`` may see it (case-level links only for its own country)."""
+    links, links_total = service.latest_links(session=session, actor=actor, event=event)
     base = summary_of(event).model_dump()
     return EventRead(
         **base,
@@ -58,7 +61,8 @@ def read_of(event: Event, actor: Principal) -> EventRead:
         shared_with=[s.country_code for s in event.shares],
         allowed_actions=service.allowed_actions(event.status),
         timeline=[TransitionRead.model_validate(t) for t in event.transitions],
-        links=[LinkRead.model_validate(link) for link in service.visible_links(actor, event)],
+        links=[LinkRead.model_validate(link) for link in links],
+        links_total=links_total,
     )
 
 
@@ -119,7 +123,7 @@ def create_event(session: SessionDep, actor: Manager, new: EventCreate) -> Event
             signal_id=new.signal_id,
         ),
     )
-    return read_of(event, actor)
+    return read_of(session, event, actor)
 
 
 @router.get(
@@ -129,7 +133,8 @@ def create_event(session: SessionDep, actor: Manager, new: EventCreate) -> Event
     description="404 for an event the caller's country does not see, as for one that is not.",
 )
 def get_event(session: SessionDep, actor: Reader, event_id: int) -> EventRead:
-    return read_of(service.get_event(session=session, actor=actor, event_id=event_id), actor)
+    event = service.get_event(session=session, actor=actor, event_id=event_id)
+    return read_of(session, event, actor)
 
 
 @router.get(
@@ -166,7 +171,7 @@ def transition(
     event = service.transition(
         session=session, actor=actor, event_id=event_id, action=step.action, fields=fields
     )
-    return read_of(event, actor)
+    return read_of(session, event, actor)
 
 
 @router.put(
@@ -178,7 +183,7 @@ def transition(
 )
 def set_areas(session: SessionDep, actor: Manager, event_id: int, change: AreasUpdate) -> EventRead:
     event = service.set_areas(session=session, actor=actor, event_id=event_id, areas=change.areas)
-    return read_of(event, actor)
+    return read_of(session, event, actor)
 
 
 @router.post(
@@ -196,7 +201,7 @@ def share_event(
         region=share.region,
         countries=share.countries,
     )
-    return read_of(event, actor)
+    return read_of(session, event, actor)
 
 
 @router.delete(
@@ -211,7 +216,31 @@ def unshare_event(session: SessionDep, actor: Manager, event_id: int, country: s
         event_id=event_id,
         country=None if country.lower() == "region" else country,
     )
-    return read_of(event, actor)
+    return read_of(session, event, actor)
+
+
+@router.get(
+    "/events/{event_id}/links",
+    response_model=LinkPage,
+    summary="The links of an event, a page at a time",
+    description=(
+        "Everything linked to the event and every note, newest first by default (`sort`: id, "
+        "created_at, kind; `-` for descending). Case and lab-result links only for the event's "
+        "own country. 404 for an event the caller does not see."
+    ),
+)
+def list_links(
+    request: Request, response: Response, session: SessionDep, actor: Reader, event_id: int,
+    page: PageDep,
+) -> LinkPage:  # fmt: skip
+    rows, total = service.link_page(session=session, actor=actor, event_id=event_id, page=page)
+    add_link_header(request, response, page, total)
+    return LinkPage(
+        items=[LinkRead.model_validate(link) for link in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 @router.post(

@@ -69,6 +69,9 @@ class LinkRead(BaseModel):
     created_by: str
 
 
+LinkPage = Page[LinkRead]
+
+
 class EventRead(EventSummary):
     """One event: its record, timeline, shares and the links the reader may see."""
 
@@ -81,8 +84,12 @@ class EventRead(EventSummary):
     allowed_actions: list[str] = Field(description="The transitions its status allows")
     timeline: list[TransitionRead]
     links: list[LinkRead] = Field(
-        description="Case and lab-result links only for the event's own country"
+        description=(
+            "Its latest links (at most 100, oldest first); case and lab-result links only for "
+            "the event's own country. `GET /events/{event_id}/links` pages through them all."
+        )
     )
+    links_total: int = Field(description="How many links the reader may see in all")
 
 
 class EventCreate(InputModel):

@@ -23,8 +23,11 @@ from healthbridge.eoc.queries import (
     remove_link,
 )
 from healthbridge.eoc.sharing import (
+    LINKS_SHOWN,
     can_manage,
     can_see,
+    latest_links,
+    link_page,
     sees_case_links,
     share_event,
     unshare_event,
@@ -32,6 +35,7 @@ from healthbridge.eoc.sharing import (
 )
 
 __all__ = [
+    "LINKS_SHOWN",
     "STEPS",
     "EventFilter",
     "NewEvent",
@@ -43,6 +47,8 @@ __all__ = [
     "count_by_status",
     "create_event",
     "get_event",
+    "latest_links",
+    "link_page",
     "list_events",
     "remove_link",
     "sees_case_links",

@@ -17,7 +17,9 @@ see. Case-level links are never shown beyond the event's own country (see
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from healthbridge.audit import service as audit
@@ -25,10 +27,15 @@ from healthbridge.db import utcnow
 from healthbridge.eoc.models import Event, EventLink, EventShare
 from healthbridge.errors import FieldError, Invalid, NotFound
 from healthbridge.geography import service as geography
+from healthbridge.paging import PageRequest, paginate
 from healthbridge.policy import Action, Principal, authorize, is_allowed
 
 #: Link kinds that describe people: only the event's own country sees them.
 PERSONAL_LINK_KINDS = frozenset({"case", "lab_result"})
+
+#: How many of its latest links an event's read and page carry (``GET /events/{id}/links``
+#: pages through them all).
+LINKS_SHOWN = 100
 
 
 def is_operator(actor: Principal) -> bool:
@@ -106,9 +113,47 @@ def sees_case_links(actor: Principal, event: Event) -> bool:
 
 
 def visible_links(actor: Principal, event: Event) -> list[EventLink]:
-    """The event's links ``actor`` may see: case-level ones only for its own country."""
+    """The event's links ``actor`` may see: case-level ones only for its own country. All of
+    them: for pages and answers, :func:`latest_links` and :func:`link_page` read only a page."""
     personal = sees_case_links(actor, event)
     return [link for link in event.links if personal or link.kind not in PERSONAL_LINK_KINDS]
+
+
+def _visible_links_query(actor: Principal, event: Event) -> Select[Any]:
+    query = select(EventLink).where(EventLink.event_id == event.id)
+    if not sees_case_links(actor, event):
+        query = query.where(EventLink.kind.not_in(PERSONAL_LINK_KINDS))
+    return query
+
+
+def latest_links(
+    *, session: Session, actor: Principal, event: Event, limit: int = LINKS_SHOWN
+) -> tuple[list[EventLink], int]:
+    """The event's latest ``limit`` links ``actor`` may see, oldest first, and how many it may
+    see in all. A long-running event gathers thousands of notes: its read carries only these."""
+    query = _visible_links_query(actor, event)
+    latest: list[EventLink] = list(
+        session.scalars(query.order_by(EventLink.id.desc()).limit(limit))
+    )
+    latest.reverse()
+    if len(latest) < limit:
+        return latest, len(latest)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    return latest, int(total or 0)
+
+
+def link_page(
+    *, session: Session, actor: Principal, event_id: int, page: PageRequest
+) -> tuple[list[EventLink], int]:
+    """One page of the links of an event ``actor`` sees (:class:`NotFound` otherwise)."""
+    event = visible_event(session=session, actor=actor, event_id=event_id)
+    return paginate(
+        session,
+        _visible_links_query(actor, event),
+        page,
+        sortable={"id": EventLink.id, "created_at": EventLink.created_at, "kind": EventLink.kind},
+        default_sort="-id",
+    )
 
 
 def share_event(
