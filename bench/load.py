@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import json
+import multiprocessing
 import os
 import random
 import signal
@@ -248,16 +250,44 @@ def serve(workers: int) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the server did not answer /healthz within 60 s")
 
 
-async def run(args: Any, tokens: dict[str, Any]) -> Tally:
-    people = _personas(tokens)
-    tally = Tally(measure_from=time.monotonic() + args.warmup)
-    limits = httpx.Limits(max_connections=args.users, max_keepalive_connections=args.users)
+async def _drive(args: Any, people: list[Persona], numbers: range, measure_from: float) -> Tally:
+    tally = Tally(measure_from=measure_from)
+    limits = httpx.Limits(max_connections=len(numbers), max_keepalive_connections=len(numbers))
     async with httpx.AsyncClient(base_url=args.url, timeout=args.timeout, limits=limits) as client:
-        users: list[Awaitable[None]] = [
-            _user(n, client, people, args, tally) for n in range(args.users)
-        ]
+        users: list[Awaitable[None]] = [_user(n, client, people, args, tally) for n in numbers]
         await asyncio.gather(*users)
     return tally
+
+
+def _drive_share(args: Any, people: list[Persona], numbers: range, measure_from: float) -> Tally:
+    return asyncio.run(_drive(args, people, numbers, measure_from))
+
+
+def run(args: Any, tokens: dict[str, Any]) -> Tally:
+    """Every user's actions, from ``--clients`` processes (one asyncio client each, holding
+    its share of the users): one client's CPU grows faster than its connections, and a
+    saturated client would measure itself rather than the server."""
+    people = _personas(tokens)
+    measure_from = time.monotonic() + args.warmup  # the same clock in every process (Linux)
+    clients = max(1, min(args.clients, args.users))
+    shares = [range(k, args.users, clients) for k in range(clients)]
+    if clients == 1:
+        return _drive_share(args, people, shares[0], measure_from)
+    merged = Tally(measure_from=measure_from)
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(clients, mp_context=context) as pool:
+        futures = [pool.submit(_drive_share, args, people, share, measure_from) for share in shares]
+        for future in futures:
+            tally = future.result()
+            for mine, theirs in (
+                (merged.latencies, tally.latencies),
+                (merged.errors, tally.errors),
+                (merged.queued, tally.queued),
+                (merged.served, tally.served),
+            ):
+                for name, values in theirs.items():
+                    mine[name].extend(values)  # type: ignore[arg-type]
+    return merged
 
 
 def main(argv: list[str] | None = None, *, out: Callable[[str], None] = print) -> int:
@@ -277,13 +307,20 @@ def main(argv: list[str] | None = None, *, out: Callable[[str], None] = print) -
     parser.add_argument("--serve", action="store_true", help="Start the server (see above).")
     parser.add_argument("--workers", type=int, default=2, help="With --serve.")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=0,
+        help="Client processes sharing the users (default: one per 50 users).",
+    )
     args = parser.parse_args(argv)
+    args.clients = args.clients or -(-args.users // 50)
     server = None
     if args.serve:
         server, args.url = serve(args.workers)
     try:
         started = time.perf_counter()
-        tally = asyncio.run(run(args, json.loads(args.tokens.read_text())))
+        tally = run(args, json.loads(args.tokens.read_text()))
         seconds = time.perf_counter() - started - args.warmup
     finally:
         if server is not None:
@@ -294,8 +331,8 @@ def main(argv: list[str] | None = None, *, out: Callable[[str], None] = print) -
                 os.killpg(server.pid, signal.SIGKILL)  # workers left behind by a hung stop
     db = os.environ.get("HEALTHBRIDGE_DATABASE_URL", "").split(":")[0] or "sqlite (default)"
     out(
-        f"{args.users} users, {args.duration:.0f} s after {args.warmup:.0f} s of warm-up, "
-        f"think {args.think} s, {db}, {args.url}"
+        f"{args.users} users ({args.clients} client processes), {args.duration:.0f} s after "
+        f"{args.warmup:.0f} s of warm-up, think {args.think} s, {db}, {args.url}"
     )
     out(report(tally, seconds))
     return 1 if any(tally.errors.values()) else 0
