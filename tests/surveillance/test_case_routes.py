@@ -283,6 +283,29 @@ def test_one_case_as_json_is_created_then_updated_then_unchanged(
     assert case_count(session_factory) == 1
 
 
+def test_a_reporter_who_may_not_read_cases_gets_a_receipt_not_the_case(
+    client: TestClient, thai: Headers, make_user: MakeUser, login: Login
+) -> None:
+    admin = login(make_user(Role.REGIONAL_ADMIN, None))
+    lab = {**one_case()["lab_results"][0], "result": "positive", "result_date": "2024-03-06"}
+    assert client.post("/api/v1/cases", headers=thai, json=one_case(lab_results=[lab])).is_success
+    # The regional administrator reports the same case again, without its lab result: the
+    # stored case is not what it gets back.
+    sent = client.post("/api/v1/cases", headers=admin, json=one_case(lab_results=[], sex="female"))
+    assert sent.status_code == 200, sent.text
+    receipt = sent.json()
+    assert set(receipt) == {"id", "country_code", "case_id", "outcome"}
+    assert (receipt["country_code"], receipt["case_id"], receipt["outcome"]) == (
+        "THA",
+        "API-1",
+        "updated",
+    )
+    new = client.post("/api/v1/cases", headers=admin, json=one_case(case_id="API-2"))
+    assert (new.status_code, new.json()["outcome"]) == (201, "created")
+    # The country's own reader sees what was stored.
+    assert client.get(f"/api/v1/cases/{receipt['id']}", headers=thai).json()["sex"] == "female"
+
+
 def test_one_bad_case_names_the_json_fields(client: TestClient, thai: Headers) -> None:
     bad_lab = {**one_case()["lab_results"][0], "result_date": "2024-03-01"}
     body = assert_problem(

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, Up
 from fastapi.responses import StreamingResponse
 
 from healthbridge.deps import Allow, PageDep, SessionDep, add_link_header
-from healthbridge.policy import Action, Principal
+from healthbridge.policy import Action, Principal, is_allowed
 from healthbridge.surveillance import case_entry, case_export, case_queries, cases
 from healthbridge.surveillance.case_schemas import (
     CaseImportReportRead,
+    CaseReceipt,
     CaseReportCreate,
     CaseReportDetail,
     CaseReportPage,
@@ -148,24 +149,36 @@ def get_case(session: SessionDep, actor: CaseReader, case_report_id: int) -> Cas
 
 @router.post(
     "/cases",
-    response_model=CaseReportDetail,
+    response_model=CaseReportDetail | CaseReceipt,
     summary="Send one case report (with its lab results) as JSON",
     description=(
         "The case goes through the same store as an imported file (format `api`): sending a "
         "case with the same `country` and `case_id` again updates it (or changes nothing), "
-        "and its weekly rollup follows. Answers the stored case with its lab results: 201 "
-        "when it was created, 200 otherwise. Problems answer 422 naming the JSON field "
-        "(`lab_results[0].result_date`); another country's case is refused (403)."
+        "and its weekly rollup follows. Answers the stored case with its lab results to "
+        "those who may read the country's cases, and a receipt without personal data (which "
+        "case, and whether it was created, updated or unchanged) to those who may only "
+        "report them (the regional administrator): 201 when it was created, 200 otherwise. "
+        "Problems answer 422 naming the JSON field (`lab_results[0].result_date`); another "
+        "country's case is refused (403)."
     ),
     tags=[CASES],
 )
 def create_case(
     response: Response, session: SessionDep, actor: CaseReporter, case_in: CaseReportCreate
-) -> CaseReportDetail:
+) -> CaseReportDetail | CaseReceipt:
     case, report = case_entry.create_case(session=session, actor=actor, case_in=case_in)
     if report.cases_created:
         response.status_code = 201
-    return CaseReportDetail.model_validate(case)
+    if is_allowed(actor, Action.CASE_READ, country=case.country_code):
+        return CaseReportDetail.model_validate(case)
+    # Reporting a case is not reading it: a stored case's data (its earlier lab results too)
+    # is not handed to a role the policy keeps from reading it.
+    outcome = (
+        "created" if report.cases_created else "updated" if report.cases_updated else "unchanged"
+    )
+    return CaseReceipt(
+        id=case.id, country_code=case.country_code, case_id=case.case_id, outcome=outcome
+    )
 
 
 @router.post(

@@ -85,6 +85,16 @@ class CaseReportDetail(CaseReportRead):
     lab_results: list[LabResultRead]
 
 
+class CaseReceipt(BaseModel):
+    """What the store did with a case sent by someone who may report the country's cases but
+    not read them (the regional administrator): which case, and no personal data."""
+
+    id: int
+    country_code: str
+    case_id: str = Field(description="The country's own identifier of the case")
+    outcome: Literal["created", "updated", "unchanged"]
+
+
 CaseReportPage = Page[CaseReportRead]
 LabResultPage = Page[LabResultWithCase]
 
