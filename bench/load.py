@@ -118,7 +118,11 @@ async def _act(
         token = rng.choice((who.officer, who.epidemiologist, who.focal_point))
         response = await client.get("/api/v1/situation", headers=_bearer(token))
     elif name == "case list":
-        params = {"disease": rng.choice(DISEASES), "limit": 50, "offset": 50 * rng.randrange(4)}
+        params: dict[str, str | int] = {
+            "disease": rng.choice(DISEASES),
+            "limit": 50,
+            "offset": 50 * rng.randrange(4),
+        }
         response = await client.get(
             "/api/v1/cases", params=params, headers=_bearer(who.epidemiologist)
         )
@@ -212,7 +216,7 @@ def report(tally: Tally, seconds: float) -> str:
         f"total: {total} requests in {seconds:.0f} s ({total / seconds:.1f}/s), {errors} errors"
     )
     for name, failed in tally.errors.items():
-        kinds = defaultdict(int)
+        kinds: dict[str, int] = defaultdict(int)
         for kind in failed:
             kinds[kind] += 1
         lines.append(f"  errors of {name}: {dict(kinds)}")
