@@ -1,8 +1,8 @@
 """The plans PostgreSQL chooses for the hot list queries, captured from the services themselves
 (not rewritten by hand): a country's case list, the signal queue, a series' weekly counts, the
 event board, a country's lab results and the audit log read their page from an index, in order,
-without sorting every matching row. Checked with sequential scans discouraged, so the test asks
-whether an index *can* serve the query, whatever the size of the test's tables.
+without sorting every matching row. Checked with sequential and bitmap scans discouraged, so the
+test asks whether an index *can* serve the query, whatever the size of the test's tables.
 
 The lists only read (each runs in a session that is rolled back), so the module shares one
 PostgreSQL database, copied once from the migrated template."""
@@ -70,6 +70,9 @@ def _plan(session: Session, statement: str, parameters: Any) -> dict[str, Any]:
     driver: Any = session.connection().connection.driver_connection
     with driver.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
+        # A bitmap scan gives up the index's order: on the test's small tables the planner
+        # may prefer one and sort; the question is whether an index can serve the order.
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
         found = cursor.fetchone()[0]
     document = found if isinstance(found, list) else json.loads(found)
@@ -213,18 +216,20 @@ def test_a_countrys_lab_results_read_their_page_from_the_index(
 
 
 @pytest.mark.parametrize(
-    ("action", "country", "index"),
+    ("action", "outcome", "country", "index"),
     [
-        (None, None, "pk_audit_entries"),
-        ("case_report.read", None, "ix_audit_entries_action_id"),
-        (None, "THA", "ix_audit_entries_country_id"),
+        (None, None, None, "pk_audit_entries"),
+        ("case_report.read", None, None, "ix_audit_entries_action_id"),
+        (None, "denied", None, "ix_audit_entries_refused_id"),
+        (None, None, "THA", "ix_audit_entries_country_id"),
     ],
-    ids=["all", "an action", "a country"],
+    ids=["all", "an action", "the refusals", "a country"],
 )
 def test_the_audit_log_reads_its_page_from_an_index(
     engine: Engine,
     session_factory: sessionmaker[Session],
     action: str | None,
+    outcome: str | None,
     country: str | None,
     index: str,
 ) -> None:
@@ -232,7 +237,12 @@ def test_the_audit_log_reads_its_page_from_an_index(
 
     def run(session: Session) -> object:
         return audit.list_entries(
-            session=session, actor=reader, action=action, country=country, limit=50
+            session=session,
+            actor=reader,
+            action=action,
+            outcome=outcome,
+            country=country,
+            limit=50,
         )
 
     found = _page_plan(engine, session_factory, run, "audit_entries")

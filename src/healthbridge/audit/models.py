@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String
+from sqlalchemy import JSON, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from healthbridge.db import Base, UTCDateTime
@@ -23,6 +23,14 @@ class AuditEntry(Base):
         # The log's filtered lists (service.list_entries): newest (highest id) first.
         Index("ix_audit_entries_action_id", "action", "id"),
         Index("ix_audit_entries_country_id", "country_code", "id"),
+        # Refusals (``outcome=denied``): few among the reads every request logs, so only they
+        # are indexed; a plain index on the outcome would grow with every audited request.
+        Index(
+            "ix_audit_entries_refused_id",
+            "id",
+            sqlite_where=text("outcome <> 'ok'"),
+            postgresql_where=text("outcome <> 'ok'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
