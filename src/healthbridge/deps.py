@@ -75,6 +75,11 @@ def _end(session: Session, *, commit: bool) -> None:
         session.close()
 
 
+def client_address(request: Request) -> str | None:
+    """The network address of the request's client, when the server knows it."""
+    return request.client.host if request.client else None
+
+
 def audit_refusal(request: Request, denied: HealthBridgeError) -> None:
     context = denied.context or DenialContext(action="unknown")
     principal: Principal | None = getattr(request.state, "principal", None)
@@ -87,7 +92,14 @@ def audit_refusal(request: Request, denied: HealthBridgeError) -> None:
             object_type=context.object_type,
             object_id=context.object_id,
             country=context.country,
-            detail={"method": request.method, "path": request.url.path, "reason": denied.detail},
+            detail={
+                "method": request.method,
+                "path": request.url.path,
+                "reason": denied.detail,
+                # Where it came from (behind a proxy, as its forwarded headers say; see
+                # docs/operations.md): sign-in failures are also counted by address.
+                "address": client_address(request),
+            },
         )
 
 

@@ -1,5 +1,5 @@
-"""Sign-in throttling (repeated failures refuse an address for a while, on every worker) and the
-minimum password policy beyond length."""
+"""Sign-in throttling (repeated failures refuse an e-mail address, and many failures a network
+address, for a while, on every worker) and the minimum password policy beyond length."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import string
 from collections.abc import Callable
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 from hypothesis import given
@@ -97,6 +98,64 @@ def test_the_sign_in_page_says_so(client: TestClient, make_user: MakeUser) -> No
     assert "Too many failed sign-ins for this account." in response.text
     assert int(response.headers["retry-after"]) > 0
     assert "hb_session=" not in response.headers.get("set-cookie", "")
+
+
+def test_many_failures_from_one_network_address_refuse_it_for_every_account(
+    app: FastAPI,
+    make_user: MakeUser,
+    session_factory: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(accounts, "LOGIN_FAILURES_PER_ADDRESS", 4)
+    user = make_user()
+    with (
+        TestClient(app, client=("203.0.113.7", 40000)) as sprayer,
+        TestClient(app, client=("198.51.100.2", 40000)) as colleague,
+    ):
+        # One password tried on many accounts: each account fails once, the address four times.
+        for n in range(4):
+            assert _token(sprayer, f"person{n}@example.org", "Spring2026!").status_code == 401
+        refused = _token(sprayer, user.email, PASSWORD)
+        assert refused.status_code == 429, refused.text
+        assert "from this network address" in refused.json()["detail"]
+        assert 0 < int(refused.headers["retry-after"]) <= accounts.LOGIN_WINDOW.total_seconds() + 1
+        # The same account from another address is not held up.
+        assert _token(colleague, user.email, PASSWORD).status_code == 200
+        # Nor does a success from the address reset its count: it is still refused.
+        assert _token(sprayer, user.email, PASSWORD).status_code == 429
+        page = sprayer.get("/login", headers={"accept": "text/html"}).text
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert found is not None
+        web = sprayer.post(
+            "/login",
+            data={"email": user.email, "password": PASSWORD, "csrf_token": found[1]},
+            headers={"accept": "text/html"},
+            follow_redirects=False,
+        )
+        assert web.status_code == 429
+        assert "Too many failed sign-ins from your network address." in web.text
+    with session_factory() as session:
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.action.startswith("auth.login"))
+        ).all()
+    failed = [e for e in entries if e.action == "auth.login"]
+    assert {e.detail["address"] for e in failed} == {"203.0.113.7"}
+    throttled = [e for e in entries if e.action == "auth.login.throttled"]
+    assert {(e.object_type, e.object_id) for e in throttled} == {("address", "203.0.113.7")}
+
+
+def test_failures_older_than_the_window_do_not_count_for_the_address(
+    app: FastAPI, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(accounts, "LOGIN_FAILURES_PER_ADDRESS", 2)
+    user = make_user()
+    with TestClient(app, client=("203.0.113.9", 40000)) as client:
+        for n in range(2):
+            assert _token(client, f"p{n}@example.org", "x" * 12).status_code == 401
+        assert _token(client, user.email, PASSWORD).status_code == 429
+        later = utcnow() + accounts.LOGIN_WINDOW + dt.timedelta(seconds=5)
+        monkeypatch.setattr(accounts, "utcnow", lambda: later)
+        assert _token(client, user.email, PASSWORD).status_code == 200
 
 
 # --- the password policy ----------------------------------------------------------------------

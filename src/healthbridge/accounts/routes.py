@@ -21,7 +21,15 @@ from healthbridge.accounts.schemas import (
     UserRead,
     UserUpdate,
 )
-from healthbridge.deps import Allow, PageDep, Public, SessionDep, SettingsDep, add_link_header
+from healthbridge.deps import (
+    Allow,
+    PageDep,
+    Public,
+    SessionDep,
+    SettingsDep,
+    add_link_header,
+    client_address,
+)
 from healthbridge.geography import service as geography
 from healthbridge.policy import Action, Principal, Role
 
@@ -40,6 +48,7 @@ AccountManager = Annotated[Principal, Depends(Allow(Action.ACCOUNT_MANAGE))]
     summary="Sign in: exchange e-mail and password for a bearer token",
 )
 def sign_in(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
@@ -50,6 +59,7 @@ def sign_in(
         password=form.password,
         kind="login",
         hours=settings.login_token_hours,
+        address=client_address(request),
     )
     assert token.expires_at is not None
     return AccessToken(access_token=secret, expires_at=token.expires_at)

@@ -7,6 +7,7 @@ point administers the accounts of their own country, a regional administrator th
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
@@ -296,49 +297,88 @@ def set_password(
 #: successful sign-in) after which further attempts are refused until the window has passed.
 LOGIN_FAILURES_ALLOWED = 5
 LOGIN_WINDOW = dt.timedelta(minutes=15)
+#: Failed sign-ins from one network address within :data:`LOGIN_WINDOW`, whatever the accounts,
+#: after which that address is refused until the window has passed: trying one password on
+#: many accounts (password spraying) is held up as trying many on one account is. High enough
+#: for a ministry's users behind one NAT address; a sign-in that succeeds does not reset it.
+LOGIN_FAILURES_PER_ADDRESS = 50
 
 
-def _refuse_while_throttled(session: Session, email: str, user: User | None) -> None:
-    """:class:`TooManyAttempts` if ``email`` failed too often lately.
+def _failures_since(session: Session, since: dt.datetime, *conditions: Any) -> list[dt.datetime]:
+    return list(
+        session.scalars(
+            select(AuditEntry.at)
+            .where(
+                AuditEntry.action == "auth.login",
+                AuditEntry.outcome == "denied",
+                AuditEntry.at >= since,
+                *conditions,
+            )
+            .order_by(AuditEntry.at.desc())
+            .limit(max(LOGIN_FAILURES_ALLOWED, LOGIN_FAILURES_PER_ADDRESS))
+        )
+    )
+
+
+def _seconds_left(oldest: dt.datetime, now: dt.datetime) -> int:
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=dt.UTC)
+    return int((oldest + LOGIN_WINDOW - now).total_seconds()) + 1
+
+
+def _refuse_while_throttled(
+    session: Session, email: str, user: User | None, address: str | None
+) -> None:
+    """:class:`TooManyAttempts` if ``email``, or the network ``address`` the attempt comes from,
+    failed too often lately.
 
     The failures are the audited refusals of ``auth.login`` (one store shared by every worker of
-    the server); refusals for throttling are audited under another action, so hammering on does
-    not prolong the wait, and the right password is refused too while it lasts.
+    the server; the address is in each refusal's detail); refusals for throttling are audited
+    under another action, so hammering on does not prolong the wait, and the right password is
+    refused too while it lasts.
     """
     now = utcnow()
     since = now - LOGIN_WINDOW
     if user is not None and user.last_login_at is not None:
         since = max(since, user.last_login_at)
-    failures = session.scalars(
-        select(AuditEntry.at)
-        .where(
-            AuditEntry.action == "auth.login",
-            AuditEntry.outcome == "denied",
-            AuditEntry.object_id == email,
-            AuditEntry.at >= since,
+    failures = _failures_since(session, since, AuditEntry.object_id == email)
+    if len(failures) >= LOGIN_FAILURES_ALLOWED:
+        wait = _seconds_left(failures[LOGIN_FAILURES_ALLOWED - 1], now)
+        raise TooManyAttempts(
+            "too many failed sign-ins for this account: "
+            f"try again in {max(1, wait // 60)} minute(s)",
+            retry_after=wait,
+            context=DenialContext(
+                action="auth.login.throttled", object_type="user", object_id=email
+            ),
         )
-        .order_by(AuditEntry.at.desc())
-        .limit(LOGIN_FAILURES_ALLOWED)
-    ).all()
-    if len(failures) < LOGIN_FAILURES_ALLOWED:
+    if address is None:
         return
-    oldest = failures[-1]
-    if oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=dt.UTC)
-    wait = int((oldest + LOGIN_WINDOW - now).total_seconds()) + 1
-    raise TooManyAttempts(
-        f"too many failed sign-ins for this account: try again in {max(1, wait // 60)} minute(s)",
-        retry_after=wait,
-        context=DenialContext(action="auth.login.throttled", object_type="user", object_id=email),
+    failures = _failures_since(
+        session, now - LOGIN_WINDOW, AuditEntry.detail["address"].as_string() == address
     )
+    if len(failures) >= LOGIN_FAILURES_PER_ADDRESS:
+        wait = _seconds_left(failures[LOGIN_FAILURES_PER_ADDRESS - 1], now)
+        raise TooManyAttempts(
+            "too many failed sign-ins from this network address: "
+            f"try again in {max(1, wait // 60)} minute(s)",
+            retry_after=wait,
+            context=DenialContext(
+                action="auth.login.throttled", object_type="address", object_id=address
+            ),
+        )
 
 
-def authenticate(*, session: Session, email: str, password: str) -> User:
+def authenticate(
+    *, session: Session, email: str, password: str, address: str | None = None
+) -> User:
     """The active account with these credentials; one message for every failure.
 
-    The failed attempt is audited by the border, like every refusal. After
-    :data:`LOGIN_FAILURES_ALLOWED` failures in :data:`LOGIN_WINDOW` the address is refused
-    (:class:`TooManyAttempts`) until the window has passed.
+    The failed attempt is audited by the border, like every refusal, with the network
+    ``address`` it came from. After :data:`LOGIN_FAILURES_ALLOWED` failures in
+    :data:`LOGIN_WINDOW` the e-mail address is refused, and after
+    :data:`LOGIN_FAILURES_PER_ADDRESS` the network address (:class:`TooManyAttempts`), until
+    the window has passed.
     """
     email = email.strip().lower()
     failure = Unauthenticated(
@@ -351,7 +391,7 @@ def authenticate(*, session: Session, email: str, password: str) -> User:
         burn_password_check(password)
         raise failure
     user = session.scalar(select(User).where(User.email == email))
-    _refuse_while_throttled(session, email[:200], user)
+    _refuse_while_throttled(session, email[:200], user, address)
     if user is None:
         burn_password_check(password)
         raise failure
@@ -397,10 +437,17 @@ def issue_token(
 
 
 def login(
-    *, session: Session, email: str, password: str, kind: str, hours: int
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    kind: str,
+    hours: int,
+    address: str | None = None,
 ) -> tuple[ApiToken, str, User]:
-    """Check credentials and issue a short-lived token of ``kind`` (``login`` or ``web``)."""
-    user = authenticate(session=session, email=email, password=password)
+    """Check credentials and issue a short-lived token of ``kind`` (``login`` or ``web``);
+    ``address``: the network address the attempt comes from (see :func:`authenticate`)."""
+    user = authenticate(session=session, email=email, password=password, address=address)
     token, secret = issue_token(
         session=session,
         user=user,

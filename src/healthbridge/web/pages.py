@@ -21,6 +21,7 @@ from healthbridge.deps import (
     SessionDep,
     SettingsDep,
     audit_refusal,
+    client_address,
 )
 from healthbridge.errors import TooManyAttempts, Unauthenticated
 from healthbridge.marks import N_
@@ -74,6 +75,12 @@ def login_form(request: Request, next: str | None = None) -> Response:
     return _login_page(request, next_url=_safe_next(next))
 
 
+def _throttled_message(failure: TooManyAttempts) -> str:
+    if failure.context is not None and failure.context.object_type == "address":
+        return N_("Too many failed sign-ins from your network address. Please try again later.")
+    return N_("Too many failed sign-ins for this account. Please try again later.")
+
+
 @router.post("/login", dependencies=[Anyone])
 def login_submit(
     request: Request,
@@ -100,6 +107,7 @@ def login_submit(
             password=password,
             kind="web",
             hours=settings.login_token_hours,
+            address=client_address(request),
         )
     except (Unauthenticated, TooManyAttempts) as failure:
         # The page is re-rendered rather than the error raised, so audit the refusal here, as the
@@ -112,7 +120,7 @@ def login_submit(
                 next_url=_safe_next(next),
                 email=email,
                 status_code=429,
-                error=N_("Too many failed sign-ins for this account. Please try again later."),
+                error=_throttled_message(failure),
             )
             page.headers["Retry-After"] = str(failure.retry_after)
             return page
