@@ -353,6 +353,36 @@ def test_a_browser_without_a_session_is_sent_to_sign_in(client: TestClient) -> N
     assert home.headers["location"] == "/login?next=/"
 
 
+@pytest.mark.parametrize("accept", ["text/html", "*/*"])
+def test_a_polled_panel_whose_session_expired_sends_the_page_to_sign_in(
+    client: TestClient, accept: str
+) -> None:
+    # What htmx sends when the situation room polls a panel: the page's URL in HX-Current-URL.
+    htmx = {"HX-Request": "true", "Accept": accept}
+    page = "http://testserver/?country=THA"
+    response = client.get(
+        "/situation/panels/signals",
+        headers={**htmx, "HX-Current-URL": page},
+        follow_redirects=False,
+    )
+    # Not a redirect (the browser would follow it inside the request and swap the sign-in page
+    # into the panel): htmx takes the whole page there, and back to it afterwards.
+    assert response.status_code == 401
+    assert response.headers["hx-redirect"] == "/login?next=/%3Fcountry%3DTHA"
+    assert response.content == b""
+    # Only the page's path and query are kept: never another site.
+    elsewhere = client.get(
+        "/situation/panels/signals",
+        headers={**htmx, "HX-Current-URL": "https://evil.example//evil.example/x"},
+        follow_redirects=False,
+    )
+    assert elsewhere.headers["hx-redirect"] == "/login?next=//evil.example/x"
+    signed_in = client.get("/login?next=//evil.example/x", headers={"Accept": "text/html"})
+    assert 'name="next" value="/"' in signed_in.text
+    # The API is not a page: htmx or not, it answers a problem.
+    assert_problem(client.get("/api/v1/users", headers=htmx), 401)
+
+
 def test_an_api_client_without_a_session_gets_a_problem_not_a_redirect(
     client: TestClient,
 ) -> None:

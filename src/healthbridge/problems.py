@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -131,8 +131,22 @@ def _html_error(request: Request, status: int, title: str, detail: str) -> Respo
         )
 
 
+def _sign_in_again(request: Request) -> Response | None:
+    """For a fragment that htmx asked for (a panel the page polls, a filter) without a valid
+    session: an ``HX-Redirect`` to the sign-in page, back to the page the user is on afterwards.
+    A plain redirect would be followed inside the request and the sign-in page swapped into
+    the panel. ``None`` for anything else."""
+    if request.headers.get("hx-request") != "true" or request.url.path.startswith("/api/"):
+        return None
+    page = urlsplit(request.headers.get("hx-current-url", ""))
+    target = (page.path or "/") + (f"?{page.query}" if page.query else "")
+    return Response(status_code=401, headers={"HX-Redirect": f"/login?next={quote(target)}"})
+
+
 async def _on_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HealthBridgeError)
+    if isinstance(exc, Unauthenticated) and (again := _sign_in_again(request)) is not None:
+        return again
     if wants_html(request):
         if isinstance(exc, Unauthenticated):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

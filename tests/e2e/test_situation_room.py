@@ -6,6 +6,7 @@ Every test runs on SQLite and on PostgreSQL, against the app served by uvicorn, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -101,6 +102,7 @@ def test_wall_mode_and_a_phone_width(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width} px wide at 390 px"
 
+    page.clock.install()
     page.goto("/situation?wall=1")
     expect(page.locator("body")).to_have_class("situation-wall")
     expect(page.get_by_role("navigation", name="Modules")).to_have_count(0)
@@ -108,3 +110,10 @@ def test_wall_mode_and_a_phone_width(
     expect(page.get_by_test_id("situation-map").locator("path")).to_have_count(14)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page_log.errors == []
+
+    # The session ends while the wall screen polls: the next poll takes the whole screen to the
+    # sign-in page (and back to the wall afterwards), not the sign-in form into one panel.
+    page.context.clear_cookies()
+    page.clock.fast_forward(61_000)
+    expect(page).to_have_url(re.compile(r"/login\?next=/situation%3Fwall%3D1$"))
+    expect(page.locator("#panel-events")).to_have_count(0)
