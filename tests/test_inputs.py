@@ -116,6 +116,42 @@ def test_every_integer_field_of_every_input_model_is_held_to_the_range() -> None
     assert len(checked) > 30
 
 
+def _integer_schemas(schema: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(schema, dict):
+        if schema.get("type") == "integer":
+            yield schema
+        for value in schema.values():
+            yield from _integer_schemas(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            yield from _integer_schemas(value)
+
+
+def test_the_published_schemas_say_the_range_of_every_integer() -> None:
+    """What is enforced is published: each input model's JSON schema (and so the OpenAPI
+    document) gives every integer a minimum and a maximum, PostgreSQL's unless it declares its
+    own, so that clients and generated code know the range."""
+    seen = 0
+    for model in _input_models():
+        if model.__module__ == __name__:
+            continue
+        for found in _integer_schemas(model.model_json_schema().get("properties", {})):
+            assert {"minimum", "exclusiveMinimum"} & set(found), (model.__name__, found)
+            assert {"maximum", "exclusiveMaximum"} & set(found), (model.__name__, found)
+            seen += 1
+    assert seen > 30
+
+
+def test_the_openapi_document_carries_the_ranges(client: TestClient) -> None:
+    components = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    [signal_id] = [
+        part
+        for part in components["EventCreate"]["properties"]["signal_id"]["anyOf"]
+        if part.get("type") == "integer"
+    ]
+    assert (signal_id["minimum"], signal_id["maximum"]) == (INT_MIN, INT_MAX)
+
+
 def test_an_integer_beyond_postgresqls_range_is_a_422_not_a_500(
     client: TestClient,
     make_user: Callable[..., User],

@@ -17,6 +17,30 @@ INT_MIN = -(2**31)
 INT_MAX = 2**31 - 1
 
 
+def _publish_int_bounds(schema: Any) -> None:
+    """Give every integer of a JSON schema (nested in unions, lists and maps too) the bounds of
+    PostgreSQL's ``integer`` on the sides where it declares none."""
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "integer":
+        if "minimum" not in schema and "exclusiveMinimum" not in schema:
+            schema["minimum"] = INT_MIN
+        if "maximum" not in schema and "exclusiveMaximum" not in schema:
+            schema["maximum"] = INT_MAX
+    for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+        for part in schema.get(key, ()):
+            _publish_int_bounds(part)
+    for key in ("items", "additionalProperties"):
+        _publish_int_bounds(schema.get(key))
+
+
+def _published_int_bounds(schema: dict[str, Any], _model: type[Any]) -> None:
+    """The OpenAPI document says what :class:`InputModel` enforces: clients and their
+    generated code see the range of every integer field."""
+    for field in schema.get("properties", {}).values():
+        _publish_int_bounds(field)
+
+
 class InputModel(BaseModel):
     """Refuses unknown fields, text with control characters and integers beyond PostgreSQL's
     ``integer`` (:data:`INT_MIN` to :data:`INT_MAX`), naming the field.
@@ -26,7 +50,7 @@ class InputModel(BaseModel):
     field's lists, tuples, sets and dict values are held to the same range.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_published_int_bounds)
 
     @field_validator("*", mode="after")
     @classmethod
