@@ -22,7 +22,7 @@ from healthbridge.errors import HealthBridgeError, TooManyAttempts, Unauthentica
 from healthbridge.inputs import INT_MAX, INT_MIN
 from healthbridge.marks import N_
 from healthbridge.web import i18n
-from healthbridge.web.templating import request_language
+from healthbridge.web.templating import is_htmx, request_language
 
 log = logging.getLogger(__name__)
 
@@ -136,11 +136,16 @@ def _sign_in_again(request: Request) -> Response | None:
     session: an ``HX-Redirect`` to the sign-in page, back to the page the user is on afterwards.
     A plain redirect would be followed inside the request and the sign-in page swapped into
     the panel. ``None`` for anything else."""
-    if request.headers.get("hx-request") != "true" or request.url.path.startswith("/api/"):
+    if not is_htmx(request) or request.url.path.startswith("/api/"):
         return None
     page = urlsplit(request.headers.get("hx-current-url", ""))
-    target = (page.path or "/") + (f"?{page.query}" if page.query else "")
-    return Response(status_code=401, headers={"HX-Redirect": f"/login?next={quote(target)}"})
+    return Response(status_code=401, headers={"HX-Redirect": _sign_in_url(page.path, page.query)})
+
+
+def _sign_in_url(path: str, query: str) -> str:
+    """The sign-in page, then back to ``path?query``."""
+    target = (path or "/") + (f"?{query}" if query else "")
+    return f"/login?next={quote(target)}"
 
 
 async def _on_domain_error(request: Request, exc: Exception) -> Response:
@@ -149,8 +154,9 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
         return again
     if wants_html(request):
         if isinstance(exc, Unauthenticated):
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+            return RedirectResponse(
+                _sign_in_url(request.url.path, request.url.query), status_code=303
+            )
         return _html_error(request, exc.status, exc.title, exc.detail)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
     if isinstance(exc, TooManyAttempts):

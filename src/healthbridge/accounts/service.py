@@ -320,12 +320,6 @@ def _failures_since(session: Session, since: dt.datetime, *conditions: Any) -> l
     )
 
 
-def _seconds_left(oldest: dt.datetime, now: dt.datetime) -> int:
-    if oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=dt.UTC)
-    return int((oldest + LOGIN_WINDOW - now).total_seconds()) + 1
-
-
 def _refuse_while_throttled(
     session: Session, email: str, user: User | None, address: str | None
 ) -> None:
@@ -342,31 +336,41 @@ def _refuse_while_throttled(
     if user is not None and user.last_login_at is not None:
         since = max(since, user.last_login_at)
     failures = _failures_since(session, since, AuditEntry.object_id == email)
-    if len(failures) >= LOGIN_FAILURES_ALLOWED:
-        wait = _seconds_left(failures[LOGIN_FAILURES_ALLOWED - 1], now)
-        raise TooManyAttempts(
-            "too many failed sign-ins for this account: "
-            f"try again in {max(1, wait // 60)} minute(s)",
-            retry_after=wait,
-            context=DenialContext(
-                action="auth.login.throttled", object_type="user", object_id=email
-            ),
+    _refuse_past(failures, LOGIN_FAILURES_ALLOWED, now, whose="for this account", email=email)
+    if address is not None:
+        failures = _failures_since(
+            session, now - LOGIN_WINDOW, AuditEntry.detail["address"].as_string() == address
         )
-    if address is None:
+        whose = "from this network address"
+        _refuse_past(failures, LOGIN_FAILURES_PER_ADDRESS, now, whose=whose, address=address)
+
+
+def _refuse_past(
+    failures: list[dt.datetime],
+    allowed: int,
+    now: dt.datetime,
+    *,
+    whose: str,
+    email: str | None = None,
+    address: str | None = None,
+) -> None:
+    """:class:`TooManyAttempts` (audited as ``auth.login.throttled`` of the ``email`` or the
+    network ``address``) once ``failures``, newest first, reach ``allowed``; the wait ends when
+    the window has passed over the ``allowed``-th newest."""
+    object_type, object_id = ("user", email) if email is not None else ("address", address)
+    if len(failures) < allowed:
         return
-    failures = _failures_since(
-        session, now - LOGIN_WINDOW, AuditEntry.detail["address"].as_string() == address
+    oldest = failures[allowed - 1]
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=dt.UTC)
+    wait = int((oldest + LOGIN_WINDOW - now).total_seconds()) + 1
+    raise TooManyAttempts(
+        f"too many failed sign-ins {whose}: try again in {max(1, wait // 60)} minute(s)",
+        retry_after=wait,
+        context=DenialContext(
+            action="auth.login.throttled", object_type=object_type, object_id=object_id
+        ),
     )
-    if len(failures) >= LOGIN_FAILURES_PER_ADDRESS:
-        wait = _seconds_left(failures[LOGIN_FAILURES_PER_ADDRESS - 1], now)
-        raise TooManyAttempts(
-            "too many failed sign-ins from this network address: "
-            f"try again in {max(1, wait // 60)} minute(s)",
-            retry_after=wait,
-            context=DenialContext(
-                action="auth.login.throttled", object_type="address", object_id=address
-            ),
-        )
 
 
 def authenticate(
